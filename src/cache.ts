@@ -1,0 +1,404 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { LRUCache } from 'lru-cache'
+import { ErrorCodes, MeshCacheError } from './errors.js'
+import { HybridClock } from './hlc.js'
+import { Invalidator } from './invalidation/invalidator.js'
+import { NearCache } from './invalidation/near-cache.js'
+import { Keyspace } from './keyspace.js'
+import { gossipOf } from './libp2p.js'
+import { Membership } from './membership/membership.js'
+import { handleDelete } from './operations/delete.js'
+import { handleExpire } from './operations/expire.js'
+import { handleGet } from './operations/get.js'
+import { handleFill, handleLease } from './operations/get-or-load.js'
+import { dropKeyspace, handleDropKeyspace, handleKeyspaces, listKeyspaces } from './operations/keyspaces.js'
+import { LeaseTable } from './operations/leases.js'
+import { handlePing, ping } from './operations/ping.js'
+import { handOffAll, handleHandoff, handleJoin, handleLeave, join, pushTo, reReplicate } from './operations/rebalance.js'
+import { handleSet } from './operations/set.js'
+import { Ring, kadIdOfKey, kadIdOfPeer } from './ownership/index.js'
+import { Op } from './protocol/frame.js'
+import { Rpc } from './protocol/rpc.js'
+import { Store } from './store/index.js'
+import { topicOf } from './util/gossip.js'
+import { checkName, decodeValue, encodeValue } from './values.js'
+import type { InvalidationItem } from './invalidation/invalidator.js'
+import type { MeshNode } from './libp2p.js'
+import type { LeaveReason, Member, Role } from './membership/member.js'
+import type { Context, KeyspaceConfig, Loader } from './operations/context.js'
+import type { ResolvedOptions } from './options.js'
+import type { OpHandler } from './protocol/rpc.js'
+import type { Gossip } from './util/gossip.js'
+import type { Value } from './values.js'
+import type { GetOrLoadOptions, SetManyEntry, SetOptions } from './keyspace.js'
+
+export interface KeyspaceOptions {
+  /** Byte budget of this keyspace on each peer (least recently used entries go first). */
+  maxBytes?: number
+  /** Default TTL of writes to this keyspace. */
+  ttlMs?: number
+  /** Loader used by getOrLoad when the call gives none. */
+  load?: Loader
+}
+
+export interface MemberStatus {
+  peerId: string
+  role: Role
+  weight: number
+  addrs: string[]
+  keys: number
+  lastSeen: number
+  self: boolean
+}
+
+export interface CacheStatus {
+  peerId: string
+  mesh: string
+  role: Role
+  members: MemberStatus[]
+  keys: number
+  bytes: number
+  hits: number
+  misses: number
+  loads: number
+  evictions: number
+  near: { entries: number, hits: number, misses: number, hitRate: number }
+  keyspaces: Record<string, { keys: number, bytes: number, maxBytes: number, evictions: number }>
+  invalidationGaps: number
+  misbehavingFrames: number
+  uptimeMs: number
+}
+
+export interface InvalidateDetail extends InvalidationItem { owner: string }
+export interface MemberLeaveDetail { peerId: string, role: Role, reason: LeaveReason }
+
+const DEFAULT_KEYSPACE = 'default'
+
+/**
+ * A peer of a meshcache mesh. It composes the parts — store, ownership,
+ * membership, invalidation, protocol — and the operations over them; the
+ * behaviour lives in those parts, this class only wires them together.
+ */
+export class MeshCache extends EventTarget {
+  readonly peerId: string
+  private readonly node: MeshNode
+  private readonly options: ResolvedOptions
+  private readonly ctx: Context
+  private readonly gossip: Gossip
+  private readonly defaultKeyspace: Keyspace
+  private readonly kadIds = new Map<string, Uint8Array>()
+  private readonly emitted = new LRUCache<string, bigint>({ max: 10_000 })
+  private readonly startedAt = Date.now()
+  private currentRing: Ring
+  private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting'
+  private stopping?: Promise<void>
+
+  constructor (node: MeshNode, options: ResolvedOptions) {
+    super()
+    this.node = node
+    this.options = options
+    this.peerId = node.peerId.toString()
+    this.gossip = gossipOf(node)
+    this.currentRing = new Ring([], options.virtualIds)
+
+    const now = Date.now
+    const store = new Store({ now })
+    const near = new NearCache({ ...options.nearCache, now })
+    const invalidator = new Invalidator({ gossip: this.gossip, near }, {
+      mesh: options.mesh,
+      incarnation: this.startedAt,
+      onInvalidate: (item, owner) => { this.onInvalidate(item, owner) }
+    })
+    const membership = new Membership({ gossip: this.gossip, probe: async peer => this.probe(peer) }, {
+      mesh: options.mesh,
+      self: { peerId: this.peerId, role: options.role, weight: options.weight, incarnation: this.startedAt },
+      heartbeatMs: options.heartbeatMs,
+      missedHeartbeats: options.missedHeartbeats,
+      addrs: () => this.multiaddrs,
+      load: () => store.stats().keys,
+      onJoin: member => { this.onJoin(member) },
+      onLeave: (member, reason) => { this.onLeave(member, reason) }
+    })
+    const rpc = new Rpc({
+      handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
+      unhandle: async protocol => { await node.unhandle(protocol) },
+      openStream: async (peer, protocol) => node.dialProtocol(peerIdFromString(peer), protocol, { signal: AbortSignal.timeout(options.requestTimeoutMs) })
+    }, {
+      timeoutMs: options.requestTimeoutMs,
+      maxFrameBytes: options.maxValueBytes + 1024 * 1024,
+      maxItems: 100_000,
+      onMisbehaviour: () => { this.ctx.counters.misbehaving++ }
+    })
+
+    this.ctx = {
+      self: this.peerId,
+      settings: options,
+      store,
+      near,
+      invalidator,
+      membership,
+      rpc,
+      clock: new HybridClock(now),
+      counters: { hits: 0, misses: 0, loads: 0, sets: 0, deletes: 0, misbehaving: 0 },
+      keyspaces: new Map<string, KeyspaceConfig>(),
+      handlers: new Map<Op, OpHandler>(),
+      leases: new LeaseTable(options.leaseTimeoutMs),
+      loading: new Map(),
+      transfers: new Map(),
+      now,
+      owners: (keyspace, key) => this.currentRing.owners(kadIdOfKey(options.mesh, keyspace, key), options.replicas),
+      ownersIn: (ring, keyspace, key) => ring.owners(kadIdOfKey(options.mesh, keyspace, key), options.replicas),
+      ring: () => this.currentRing
+    }
+    this.registerHandlers()
+    this.currentRing = this.buildRing()
+    this.defaultKeyspace = new Keyspace(this.ctx, DEFAULT_KEYSPACE, () => { this.guard() })
+  }
+
+  /** Starts serving and joins the mesh through the bootstrap peers. */
+  async start (): Promise<void> {
+    const { ctx } = this
+    await ctx.rpc.start()
+    ctx.invalidator.start()
+    ctx.membership.start()
+    this.node.addEventListener('peer:disconnect', evt => { ctx.membership.connectionClosed(evt.detail.toString()) })
+    const seeds = await this.dialSeeds()
+    await join(ctx, seeds)
+    this.state = 'running'
+    ctx.membership.announce()
+  }
+
+  get multiaddrs (): string[] {
+    return this.node.getMultiaddrs().map(String)
+  }
+
+  /** The libp2p node underneath, for advanced use (its own services and events). */
+  get libp2p (): MeshNode {
+    return this.node
+  }
+
+  get (key: string): Promise<Value | undefined> { return this.defaultKeyspace.get(key) }
+  set (key: string, value: Value, options?: SetOptions): Promise<void> { return this.defaultKeyspace.set(key, value, options) }
+  has (key: string): Promise<boolean> { return this.defaultKeyspace.has(key) }
+  delete (key: string): Promise<boolean> { return this.defaultKeyspace.delete(key) }
+  ttl (key: string): Promise<number | undefined> { return this.defaultKeyspace.ttl(key) }
+  expire (key: string, ttlMs: number): Promise<boolean> { return this.defaultKeyspace.expire(key, ttlMs) }
+  getOrLoad (key: string, loader?: Loader, options?: GetOrLoadOptions): Promise<Value | undefined> { return this.defaultKeyspace.getOrLoad(key, loader, options) }
+  setMany (entries: Iterable<SetManyEntry>): Promise<void> { return this.defaultKeyspace.setMany(entries) }
+  getMany (keys: string[]): Promise<Array<Value | undefined>> { return this.defaultKeyspace.getMany(keys) }
+  deleteMany (keys: string[]): Promise<number> { return this.defaultKeyspace.deleteMany(keys) }
+  ownersOf (key: string): string[] { return this.defaultKeyspace.ownersOf(key) }
+
+  /** A handle on one keyspace; options configure it on this peer. */
+  keyspace (name: string, options: KeyspaceOptions = {}): Keyspace {
+    this.guard()
+    checkName(name, 'keyspace')
+    const config = { ...this.ctx.keyspaces.get(name), ...options }
+    this.ctx.keyspaces.set(name, config)
+    if (config.maxBytes != null) this.ctx.store.configure(name, { maxBytes: config.maxBytes })
+    return new Keyspace(this.ctx, name, () => { this.guard() })
+  }
+
+  /** Names of the keyspaces anywhere in the mesh. */
+  async keyspaces (): Promise<string[]> {
+    this.guard()
+    return listKeyspaces(this.ctx)
+  }
+
+  /** Empties a keyspace on every member; resolves with how many members confirmed. */
+  async dropKeyspace (name: string): Promise<number> {
+    this.guard()
+    checkName(name, 'keyspace')
+    this.ctx.keyspaces.delete(name)
+    return dropKeyspace(this.ctx, name)
+  }
+
+  /** Round-trip time to a member, in ms. */
+  async ping (peerId: string): Promise<number> {
+    this.guard()
+    return ping(this.ctx, peerId)
+  }
+
+  /** Listens on a pub/sub channel of this mesh; returns the function that stops listening. */
+  subscribe (channel: string, handler: (data: Value, from: string) => void): () => void {
+    this.guard()
+    checkName(channel, 'channel')
+    return this.gossip.subscribe(topicOf(this.options.mesh, `chan/${channel}`), (data, from) => {
+      try { handler(decodeValue(data), from) } catch { /* a bad message or handler stays local */ }
+    })
+  }
+
+  async publish (channel: string, data: Value): Promise<void> {
+    this.guard()
+    checkName(channel, 'channel')
+    await this.gossip.publish(topicOf(this.options.mesh, `chan/${channel}`), encodeValue(data, this.options.maxValueBytes))
+  }
+
+  async status (): Promise<CacheStatus> {
+    const { ctx } = this
+    const stats = ctx.store.stats()
+    const near = ctx.near
+    const nearLookups = near.hits + near.misses
+    const self = ctx.membership.self
+    return {
+      peerId: this.peerId,
+      mesh: this.options.mesh,
+      role: this.options.role,
+      members: [self, ...ctx.membership.members()].map(m => ({
+        peerId: m.peerId, role: m.role, weight: m.weight, addrs: m.addrs, keys: m.keys, lastSeen: m.lastSeen, self: m.peerId === this.peerId
+      })),
+      keys: stats.keys,
+      bytes: stats.bytes,
+      hits: ctx.counters.hits,
+      misses: ctx.counters.misses,
+      loads: ctx.counters.loads,
+      evictions: stats.evictions,
+      near: { entries: near.size, hits: near.hits, misses: near.misses, hitRate: nearLookups === 0 ? 0 : near.hits / nearLookups },
+      keyspaces: stats.keyspaces,
+      invalidationGaps: ctx.invalidator.gaps,
+      misbehavingFrames: ctx.counters.misbehaving,
+      uptimeMs: Date.now() - this.startedAt
+    }
+  }
+
+  /** Keys this peer holds in a keyspace (introspection for operators and tests). */
+  localKeys (keyspace = DEFAULT_KEYSPACE): string[] {
+    return [...this.ctx.store.entries(keyspace)].map(([, key]) => key)
+  }
+
+  /** Graceful stop: hands owned keys to their next owners, says goodbye, shuts down. */
+  async stop (): Promise<void> {
+    this.stopping ??= this.shutdown()
+    return this.stopping
+  }
+
+  private async shutdown (): Promise<void> {
+    const { ctx } = this
+    const wasRunning = this.state === 'running'
+    this.state = 'stopping'
+    if (wasRunning) {
+      await handOffAll(ctx, this.buildRing(this.peerId)).catch(() => {})
+      await Promise.allSettled(ctx.membership.members().map(async m => ctx.rpc.request(m.peerId, { op: Op.LEAVE }, 1_000)))
+    }
+    await ctx.membership.stop()
+    ctx.invalidator.stop()
+    ctx.leases.clear()
+    await ctx.rpc.stop()
+    await this.node.stop()
+    ctx.store.clear()
+    ctx.near.clear()
+    this.state = 'stopped'
+  }
+
+  private guard (): void {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      throw new MeshCacheError(ErrorCodes.CLOSED, 'the cache is stopped')
+    }
+  }
+
+  private registerHandlers (): void {
+    const { ctx } = this
+    const handlers: Array<[Op, OpHandler]> = [
+      [Op.GET, async frame => handleGet(ctx, frame)],
+      [Op.SET, async frame => handleSet(ctx, frame)],
+      [Op.DELETE, async frame => handleDelete(ctx, frame)],
+      [Op.EXPIRE, async frame => handleExpire(ctx, frame)],
+      [Op.LEASE, async (frame, peer) => handleLease(ctx, frame, peer)],
+      [Op.FILL, async frame => handleFill(ctx, frame)],
+      [Op.JOIN, async (frame, peer) => handleJoin(ctx, frame, peer)],
+      [Op.HANDOFF, async frame => handleHandoff(ctx, frame)],
+      [Op.LEAVE, async (frame, peer) => handleLeave(ctx, frame, peer)],
+      [Op.KEYSPACES, async () => handleKeyspaces(ctx)],
+      [Op.DROP_KEYSPACE, async frame => handleDropKeyspace(ctx, frame)],
+      [Op.PING, async () => handlePing()]
+    ]
+    for (const [op, handler] of handlers) {
+      const counted: OpHandler = async (frame, peer) => {
+        ctx.membership.touch(peer)
+        return handler(frame, peer)
+      }
+      ctx.handlers.set(op, counted)
+      ctx.rpc.on(op, counted)
+    }
+  }
+
+  private buildRing (without?: string): Ring {
+    const members = []
+    const self = this.ctx.membership.self
+    for (const member of [self, ...this.ctx.membership.members()]) {
+      if (member.role !== 'owner' || member.peerId === without) continue
+      members.push({ peerId: member.peerId, kadId: this.kadIdOf(member.peerId), weight: member.weight })
+    }
+    return new Ring(members, this.options.virtualIds)
+  }
+
+  private kadIdOf (peerId: string): Uint8Array {
+    let id = this.kadIds.get(peerId)
+    if (id == null) {
+      id = kadIdOfPeer(peerIdFromString(peerId).toMultihash().bytes)
+      this.kadIds.set(peerId, id)
+    }
+    return id
+  }
+
+  private onJoin (member: Member): void {
+    const addrs = member.addrs.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } })
+    this.node.peerStore.merge(peerIdFromString(member.peerId), { multiaddrs: addrs }).catch(() => {})
+    this.currentRing = this.buildRing()
+    this.dispatchEvent(new CustomEvent('member:join', { detail: member }))
+    if (member.role === 'owner' && this.state === 'running') pushTo(this.ctx, member.peerId).catch(() => {})
+  }
+
+  private onLeave (member: Member, reason: LeaveReason): void {
+    const before = this.currentRing
+    this.currentRing = this.buildRing()
+    this.kadIds.delete(member.peerId)
+    this.ctx.rpc.disconnect(member.peerId)
+    this.ctx.invalidator.forget(member.peerId)
+    this.ctx.near.dropOwner(member.peerId)
+    const detail: MemberLeaveDetail = { peerId: member.peerId, role: member.role, reason }
+    this.dispatchEvent(new CustomEvent('member:leave', { detail }))
+    // A graceful leaver handed its keys off itself; a crashed one could not.
+    if (reason !== 'leave' && member.role === 'owner' && this.state === 'running') {
+      reReplicate(this.ctx, before, this.currentRing, member.peerId).catch(() => {})
+    }
+  }
+
+  private onInvalidate (item: InvalidationItem, owner: string): void {
+    // Every owner of a key announces the same write: tell listeners once.
+    const id = item.keyspace + '\u0000' + item.key
+    const last = this.emitted.get(id)
+    if (last != null && last >= item.version) return
+    this.emitted.set(id, item.version)
+    const detail: InvalidateDetail = { ...item, owner }
+    this.dispatchEvent(new CustomEvent('invalidate', { detail }))
+  }
+
+  private async probe (peer: string): Promise<boolean> {
+    if (this.state !== 'running') return true
+    try {
+      await this.node.dial(peerIdFromString(peer), { signal: AbortSignal.timeout(Math.min(2_000, this.options.requestTimeoutMs)) })
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private async dialSeeds (): Promise<string[]> {
+    const { bootstrap, requestTimeoutMs } = this.options
+    const seeds = await Promise.all(bootstrap.map(async addr => {
+      try {
+        const connection = await this.node.dial(multiaddr(addr), { signal: AbortSignal.timeout(requestTimeoutMs) })
+        return connection.remotePeer.toString()
+      } catch {
+        return undefined
+      }
+    }))
+    const reached = seeds.filter((s): s is string => s != null && s !== this.peerId)
+    if (bootstrap.length > 0 && reached.length === 0) {
+      throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `none of the ${bootstrap.length} bootstrap peer(s) could be reached`)
+    }
+    return [...new Set(reached)]
+  }
+}

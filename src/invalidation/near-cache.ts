@@ -1,0 +1,118 @@
+import { LRUCache } from 'lru-cache'
+
+export interface NearEntry {
+  value: Uint8Array
+  version: bigint
+  /** Absolute epoch ms, 0 = never (the entry's own TTL, from its owner). */
+  expiresAt: number
+  /** The owner that served this copy: a gap in its invalidations drops it. */
+  owner: string
+  fetchedAt: number
+}
+
+export interface NearCacheInit {
+  maxEntries: number
+  /** Longest a copy is served without hearing from its owner, whatever gossip lost. */
+  maxStalenessMs: number
+  now?: () => number
+}
+
+/**
+ * Copies of other owners' entries kept by a reader. An invalidation newer
+ * than a copy drops it; the newest invalidation version of recently touched
+ * keys is remembered so that a read answered before a write cannot store its
+ * older copy after the invalidation has already passed by.
+ */
+export class NearCache {
+  private readonly entries: LRUCache<string, NearEntry> | undefined
+  private readonly invalidated: LRUCache<string, bigint> | undefined
+  private readonly init: NearCacheInit
+  private readonly now: () => number
+  hits = 0
+  misses = 0
+
+  constructor (init: NearCacheInit) {
+    this.init = init
+    this.now = init.now ?? Date.now
+    if (init.maxEntries > 0) {
+      this.entries = new LRUCache({ max: init.maxEntries })
+      this.invalidated = new LRUCache({ max: Math.max(1024, init.maxEntries) })
+    }
+  }
+
+  get size (): number {
+    return this.entries?.size ?? 0
+  }
+
+  get (keyspace: string, key: string): NearEntry | undefined {
+    if (this.entries == null) return undefined
+    const id = nearKey(keyspace, key)
+    const entry = this.entries.get(id)
+    if (entry != null) {
+      const now = this.now()
+      if (now - entry.fetchedAt <= this.init.maxStalenessMs && (entry.expiresAt === 0 || entry.expiresAt > now)) {
+        this.hits++
+        return entry
+      }
+      this.entries.delete(id)
+    }
+    this.misses++
+    return undefined
+  }
+
+  set (keyspace: string, key: string, entry: NearEntry): void {
+    if (this.entries == null) return
+    const id = nearKey(keyspace, key)
+    const dropped = this.invalidated?.get(id)
+    if (dropped != null && dropped >= entry.version) return
+    const known = this.entries.peek(id)
+    if (known != null && known.version > entry.version) return
+    this.entries.set(id, entry)
+  }
+
+  /** Drops the copy when it is older than `version`; returns whether it did. */
+  invalidate (keyspace: string, key: string, version: bigint): boolean {
+    if (this.entries == null) return false
+    const id = nearKey(keyspace, key)
+    const previous = this.invalidated?.peek(id)
+    if (previous == null || previous < version) this.invalidated?.set(id, version)
+    const entry = this.entries.peek(id)
+    if (entry == null || entry.version >= version) return false
+    this.entries.delete(id)
+    return true
+  }
+
+  delete (keyspace: string, key: string): void {
+    this.entries?.delete(nearKey(keyspace, key))
+  }
+
+  /** Drops every copy served by `owner`; returns how many. */
+  dropOwner (owner: string): number {
+    return this.dropWhere((_id, entry) => entry.owner === owner)
+  }
+
+  dropKeyspace (keyspace: string): number {
+    const prefix = nearKey(keyspace, '')
+    return this.dropWhere(id => id.startsWith(prefix))
+  }
+
+  clear (): void {
+    this.entries?.clear()
+    this.invalidated?.clear()
+  }
+
+  private dropWhere (test: (id: string, entry: NearEntry) => boolean): number {
+    if (this.entries == null) return 0
+    const doomed: string[] = []
+    for (const [id, entry] of this.entries.entries()) {
+      if (test(id, entry)) doomed.push(id)
+    }
+    for (const id of doomed) this.entries.delete(id)
+    return doomed.length
+  }
+}
+
+// Keyspace names cannot contain NUL (checkName in values.ts), so ids cannot collide.
+function nearKey (keyspace: string, key: string): string {
+  return keyspace + '\u0000' + key
+}

@@ -1,0 +1,132 @@
+import { ErrorCodes, MeshCacheError } from './errors.js'
+import { expiryFor } from './operations/context.js'
+import { deleteKeys } from './operations/delete.js'
+import { expireKey } from './operations/expire.js'
+import { getEntries } from './operations/get.js'
+import { getOrLoad } from './operations/get-or-load.js'
+import { setEntries } from './operations/set.js'
+import { checkKey, checkTtl, decodeValue, encodeValue } from './values.js'
+import type { Context, Loader } from './operations/context.js'
+import type { EncodedWrite } from './operations/set.js'
+import type { Value } from './values.js'
+
+export interface SetOptions {
+  /** Time to live in ms; 0 = never expires. Default: the keyspace's ttlMs, else the cache's defaultTtlMs. */
+  ttlMs?: number
+}
+
+export interface GetOrLoadOptions extends SetOptions {}
+
+/** One entry of setMany: a `[key, value]` pair (as for `new Map(...)`) or an object with its own TTL. */
+export type SetManyEntry = [key: string, value: Value] | { key: string, value: Value, ttlMs?: number }
+
+/**
+ * The cache's operations scoped to one keyspace. `cache.keyspace(name)` hands
+ * one out; the cache itself forwards to its 'default' keyspace. Every method
+ * checks all of its input before anything is sent, so bad input never leaves
+ * half a batch written.
+ */
+export class Keyspace {
+  readonly name: string
+  private readonly ctx: Context
+  private readonly guard: () => void
+
+  constructor (ctx: Context, name: string, guard: () => void) {
+    this.ctx = ctx
+    this.name = name
+    this.guard = guard
+  }
+
+  async get (key: string): Promise<Value | undefined> {
+    return (await this.getMany([key]))[0]
+  }
+
+  async getMany (keys: string[]): Promise<Array<Value | undefined>> {
+    this.checkKeys(keys)
+    const entries = await getEntries(this.ctx, this.name, keys)
+    return entries.map(entry => {
+      if (entry == null) { this.ctx.counters.misses++; return undefined }
+      this.ctx.counters.hits++
+      return decodeValue(entry.value)
+    })
+  }
+
+  async has (key: string): Promise<boolean> {
+    this.checkKeys([key])
+    const [entry] = await getEntries(this.ctx, this.name, [key])
+    return entry != null
+  }
+
+  /** Milliseconds the key has left; -1 when it never expires; undefined when absent. */
+  async ttl (key: string): Promise<number | undefined> {
+    this.checkKeys([key])
+    const [entry] = await getEntries(this.ctx, this.name, [key])
+    if (entry == null) return undefined
+    return entry.expiresAt === 0 ? -1 : Math.max(0, entry.expiresAt - this.ctx.now())
+  }
+
+  async set (key: string, value: Value, options: SetOptions = {}): Promise<void> {
+    await this.setMany([{ key, value, ttlMs: options.ttlMs }])
+  }
+
+  async setMany (entries: Iterable<SetManyEntry>): Promise<void> {
+    this.guard()
+    const writes: EncodedWrite[] = []
+    for (const item of entries) {
+      const { key, value, ttlMs } = Array.isArray(item) ? { key: item[0], value: item[1], ttlMs: undefined } : item
+      checkKey(key)
+      if (ttlMs !== undefined) checkTtl(ttlMs)
+      writes.push({ key, value: encodeValue(value, this.ctx.settings.maxValueBytes), expiresAt: expiryFor(this.ctx, this.name, ttlMs) })
+    }
+    if (writes.length > 0) await setEntries(this.ctx, this.name, writes)
+  }
+
+  /** Resolves true when the key existed. */
+  async delete (key: string): Promise<boolean> {
+    return (await this.deleteMany([key])) > 0
+  }
+
+  /** Resolves with how many of the keys existed. */
+  async deleteMany (keys: string[]): Promise<number> {
+    this.checkKeys(keys)
+    if (keys.length === 0) return 0
+    const found = await deleteKeys(this.ctx, this.name, keys)
+    return found.filter(Boolean).length
+  }
+
+  /** Gives an existing key a new TTL (0 = never expires); resolves false when the key is absent. */
+  async expire (key: string, ttlMs: number): Promise<boolean> {
+    this.checkKeys([key])
+    checkTtl(ttlMs)
+    return expireKey(this.ctx, this.name, key, ttlMs > 0 ? this.ctx.now() + ttlMs : 0)
+  }
+
+  /**
+   * Read-through: the value, or the loader's value when the key is missing —
+   * loaded once mesh-wide however many peers ask at once. The loader defaults
+   * to the keyspace's `load`. A loader returning undefined caches nothing.
+   */
+  async getOrLoad (key: string, loader?: Loader, options: GetOrLoadOptions = {}): Promise<Value | undefined> {
+    this.checkKeys([key])
+    if (loader !== undefined && typeof loader !== 'function') {
+      throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'loader must be a function')
+    }
+    if (options.ttlMs !== undefined) checkTtl(options.ttlMs)
+    const entry = await getOrLoad(this.ctx, this.name, key, loader, options.ttlMs)
+    if (entry == null) { this.ctx.counters.misses++; return undefined }
+    this.ctx.counters.hits++
+    return decodeValue(entry.value)
+  }
+
+  /** The peers that own the key under the current view, primary first. */
+  ownersOf (key: string): string[] {
+    checkKey(key)
+    return this.ctx.owners(this.name, key)
+  }
+
+  private checkKeys (keys: string[]): void {
+    this.guard()
+    if (!Array.isArray(keys)) throw new MeshCacheError(ErrorCodes.INVALID_KEY, 'keys must be an array of strings')
+    for (const key of keys) checkKey(key)
+  }
+}

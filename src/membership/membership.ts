@@ -1,0 +1,166 @@
+import { topicOf } from '../util/gossip.js'
+import { Heartbeat } from './heartbeat.js'
+import { isRole } from './member.js'
+import type { LeaveReason, Member, Role } from './member.js'
+import type { Gossip } from '../util/gossip.js'
+
+export interface MembershipInit {
+  mesh: string
+  self: { peerId: string, role: Role, weight: number, incarnation: number }
+  /** How often this peer says it is alive. */
+  heartbeatMs: number
+  /** A member silent for this many heartbeats is dead. */
+  missedHeartbeats: number
+  addrs: () => string[]
+  load: () => number
+  onJoin: (member: Member) => void
+  onLeave: (member: Member, reason: LeaveReason) => void
+  now?: () => number
+}
+
+export interface MembershipComponents {
+  gossip: Gossip
+  /** Whether a member whose connection just closed can still be reached. */
+  probe: (peerId: string) => Promise<boolean>
+}
+
+export type MemberInfo = Omit<Member, 'lastSeen' | 'keys'> & { keys?: number }
+
+/**
+ * The live view of the mesh, kept by gossip heartbeats. A member joins on its
+ * first heartbeat (or JOIN request), leaves on its leaving heartbeat (or LEAVE
+ * request), and is declared dead after `missedHeartbeats` silent heartbeats —
+ * or at once when its connection closes and it cannot be reached again.
+ */
+export class Membership {
+  private readonly init: MembershipInit
+  private readonly components: MembershipComponents
+  private readonly view = new Map<string, Member>()
+  /** Incarnations that said goodbye: their late heartbeats must not resurrect them. */
+  private readonly departed = new Map<string, number>()
+  private readonly now: () => number
+  private readonly topic: string
+  private timer?: ReturnType<typeof setInterval>
+  private unsubscribe?: () => void
+  private beat = 0
+
+  constructor (components: MembershipComponents, init: MembershipInit) {
+    this.components = components
+    this.init = init
+    this.now = init.now ?? Date.now
+    this.topic = topicOf(init.mesh, 'members/1')
+  }
+
+  get self (): Member {
+    const { self } = this.init
+    return { ...self, addrs: this.init.addrs(), lastSeen: this.now(), keys: this.init.load() }
+  }
+
+  start (): void {
+    this.unsubscribe = this.components.gossip.subscribe(this.topic, (data, from) => { this.onHeartbeat(data, from) })
+    this.timer = setInterval(() => { this.tick() }, this.init.heartbeatMs)
+    this.announce()
+  }
+
+  /** Says goodbye on gossip and stops watching. */
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    await this.publish(true).catch(() => {})
+    this.unsubscribe?.()
+    this.view.clear()
+  }
+
+  /** Every member but this peer. */
+  members (): Member[] {
+    return [...this.view.values()]
+  }
+
+  get (peerId: string): Member | undefined {
+    return peerId === this.init.self.peerId ? this.self : this.view.get(peerId)
+  }
+
+  has (peerId: string): boolean {
+    return this.view.has(peerId)
+  }
+
+  /** Publishes a heartbeat now rather than at the next tick. */
+  announce (): void {
+    this.publish(false).catch(() => {})
+  }
+
+  /** Adds or refreshes a member; returns true when it is new to the view. */
+  upsert (info: MemberInfo): boolean {
+    if (info.peerId === this.init.self.peerId) return false
+    const gone = this.departed.get(info.peerId)
+    if (gone != null && info.incarnation <= gone) return false
+    const known = this.view.get(info.peerId)
+    if (known != null && info.incarnation < known.incarnation) return false
+    if (known != null && info.incarnation > known.incarnation) this.remove(info.peerId, 'restart')
+    const member: Member = { keys: 0, ...info, lastSeen: this.now() }
+    const isNew = !this.view.has(info.peerId)
+    this.view.set(info.peerId, member)
+    if (isNew) this.init.onJoin(member)
+    return isNew
+  }
+
+  /** Requests from a member prove it is alive as well as a heartbeat does. */
+  touch (peerId: string): void {
+    const member = this.view.get(peerId)
+    if (member != null) member.lastSeen = this.now()
+  }
+
+  remove (peerId: string, reason: LeaveReason): void {
+    const member = this.view.get(peerId)
+    if (member == null) return
+    this.view.delete(peerId)
+    if (reason === 'leave') this.departed.set(peerId, member.incarnation)
+    this.init.onLeave(member, reason)
+  }
+
+  /** A connection to the peer closed: if it cannot be reached again, it is dead now. */
+  connectionClosed (peerId: string): void {
+    if (!this.view.has(peerId)) return
+    this.components.probe(peerId).then(alive => {
+      if (!alive) this.remove(peerId, 'dead')
+    }, () => { this.remove(peerId, 'dead') })
+  }
+
+  private tick (): void {
+    this.announce()
+    const deadline = this.now() - this.init.heartbeatMs * this.init.missedHeartbeats
+    for (const member of [...this.view.values()]) {
+      if (member.lastSeen < deadline) this.remove(member.peerId, 'dead')
+    }
+  }
+
+  private async publish (leaving: boolean): Promise<void> {
+    const { self } = this.init
+    await this.components.gossip.publish(this.topic, Heartbeat.encode({
+      role: self.role,
+      weight: self.weight,
+      incarnation: BigInt(self.incarnation),
+      beat: BigInt(++this.beat),
+      addrs: this.init.addrs(),
+      leaving,
+      keys: BigInt(this.init.load())
+    }))
+  }
+
+  private onHeartbeat (data: Uint8Array, from: string): void {
+    let beat: Heartbeat
+    try {
+      beat = Heartbeat.decode(data, { limits: { addrs: 64 } })
+    } catch {
+      return // a malformed heartbeat is ignored, never fatal
+    }
+    if (!isRole(beat.role) || !(beat.weight > 0) || !Number.isFinite(beat.weight)) return
+    const incarnation = Number(beat.incarnation)
+    if (beat.leaving) {
+      if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave')
+      return
+    }
+    const isNew = this.upsert({ peerId: from, role: beat.role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys) })
+    // Answer a newcomer at once so it does not wait a whole heartbeat for us.
+    if (isNew) this.announce()
+  }
+}

@@ -1,0 +1,102 @@
+import { Frame } from '../protocol/frame.js'
+import type { LeaseTable } from './leases.js'
+import type { HybridClock } from '../hlc.js'
+import type { Invalidator } from '../invalidation/invalidator.js'
+import type { NearCache } from '../invalidation/near-cache.js'
+import type { Membership } from '../membership/membership.js'
+import type { Ring } from '../ownership/index.js'
+import type { OpHandler, Rpc } from '../protocol/rpc.js'
+import type { Store, StoredEntry } from '../store/index.js'
+import type { Value } from '../values.js'
+
+export type Loader = (key: string) => Value | undefined | Promise<Value | undefined>
+
+export interface Settings {
+  mesh: string
+  replicas: number
+  maxValueBytes: number
+  /** 0 = entries never expire unless a TTL is given. */
+  defaultTtlMs: number
+  requestTimeoutMs: number
+  /** How long a lease holder may take to fill a key before the lease passes on. */
+  leaseTimeoutMs: number
+}
+
+export interface KeyspaceConfig {
+  ttlMs?: number
+  maxBytes?: number
+  load?: Loader
+}
+
+export interface Counters {
+  hits: number
+  misses: number
+  loads: number
+  sets: number
+  deletes: number
+  misbehaving: number
+}
+
+/**
+ * Everything an operation needs, built once by cache.ts. Operations are
+ * plain functions over it: a file per operation, holding both the owner's
+ * handler and the requester's side.
+ */
+export interface Context {
+  readonly self: string
+  readonly settings: Settings
+  readonly store: Store
+  readonly near: NearCache
+  readonly invalidator: Invalidator
+  readonly membership: Membership
+  readonly rpc: Rpc
+  readonly clock: HybridClock
+  readonly counters: Counters
+  readonly keyspaces: Map<string, KeyspaceConfig>
+  readonly handlers: Map<Frame['op'], OpHandler>
+  readonly leases: LeaseTable
+  /** Loads in flight on this peer, so concurrent local askers share one. */
+  readonly loading: Map<string, Promise<StoredEntry | undefined>>
+  /** Wall clock, injectable for tests. */
+  now: () => number
+  /** The owners of a key under the current view, primary first. */
+  owners: (keyspace: string, key: string) => string[]
+  /** The current ring (owner-role members, this peer included when it owns). */
+  ring: () => Ring
+  /** The owners of a key under another ring (before or after a view change). */
+  ownersIn: (ring: Ring, keyspace: string, key: string) => string[]
+  /** Key handovers in flight, by receiving peer, so one join triggers one push. */
+  readonly transfers: Map<string, Promise<void>>
+}
+
+const EMPTY: Frame = Frame.decode(new Uint8Array(0))
+
+/**
+ * Sends a request to a peer, or runs the handler in place when the peer is
+ * this one: writes and reads treat the local owner like any other.
+ */
+export async function call (ctx: Context, peer: string, frame: Partial<Frame>, timeoutMs?: number): Promise<Frame> {
+  if (peer !== ctx.self) return ctx.rpc.request(peer, frame, timeoutMs)
+  const handler = ctx.handlers.get(frame.op ?? EMPTY.op)
+  if (handler == null) throw new Error(`no local handler for ${String(frame.op)}`)
+  return { ...EMPTY, ...(await handler({ ...EMPTY, ...frame }, ctx.self)), response: true }
+}
+
+/** Absolute expiry for a write: an explicit TTL, else the keyspace's, else the cache's default. */
+export function expiryFor (ctx: Context, keyspace: string, ttlMs: number | undefined): number {
+  const ttl = ttlMs ?? ctx.keyspaces.get(keyspace)?.ttlMs ?? ctx.settings.defaultTtlMs
+  return ttl > 0 ? ctx.now() + ttl : 0
+}
+
+/** Groups keys by the peer list that should serve them, keeping each key's index. */
+export function groupByOwners (ctx: Context, keyspace: string, keys: string[]): Map<string, { owners: string[], indexes: number[] }> {
+  const groups = new Map<string, { owners: string[], indexes: number[] }>()
+  keys.forEach((key, index) => {
+    const owners = ctx.owners(keyspace, key)
+    const id = owners.join(',')
+    const group = groups.get(id)
+    if (group == null) groups.set(id, { owners, indexes: [index] })
+    else group.indexes.push(index)
+  })
+  return groups
+}

@@ -1,0 +1,68 @@
+import { ErrorCodes, MeshCacheError } from '../errors.js'
+import { call } from './context.js'
+import type { Context } from './context.js'
+import type { Frame } from '../protocol/frame.js'
+
+/** A batch frame stays well under the receiver's frame bound. */
+export const MAX_BATCH_BYTES = 512 * 1024
+
+/**
+ * Sends every key to all of its owners, one frame per owner (split when a
+ * batch would be too large), and merges the answers: a key's flag is true
+ * when any owner said so. Every key must reach at least one owner; when one
+ * reaches none, the whole call rejects with ERR_UNAVAILABLE, after the other
+ * keys were written — a network failure, unlike bad input, can leave part of a
+ * batch applied.
+ */
+export async function toAllOwners (
+  ctx: Context,
+  keyspace: string,
+  keys: string[],
+  makeFrame: (indexes: number[]) => Partial<Frame>,
+  sizeOf: (index: number) => number = () => 0
+): Promise<boolean[]> {
+  const byOwner = new Map<string, number[]>()
+  keys.forEach((key, index) => {
+    for (const owner of ctx.owners(keyspace, key)) {
+      const list = byOwner.get(owner)
+      if (list == null) byOwner.set(owner, [index])
+      else list.push(index)
+    }
+  })
+  if (byOwner.size === 0) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
+
+  const flags = new Array<boolean>(keys.length).fill(false)
+  const acked = new Array<boolean>(keys.length).fill(false)
+  let lastError: unknown
+  await Promise.all([...byOwner].flatMap(([owner, indexes]) => chunk(indexes, sizeOf).map(async part => {
+    try {
+      const reply = await call(ctx, owner, makeFrame(part))
+      part.forEach((index, i) => {
+        acked[index] = true
+        if (reply.found[i] === true) flags[index] = true
+      })
+    } catch (err) {
+      lastError = err
+    }
+  })))
+  const lost = acked.indexOf(false)
+  if (lost >= 0) {
+    throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no owner of key ${JSON.stringify(keys[lost])} answered: ${(lastError as Error)?.message}`, { cause: lastError })
+  }
+  return flags
+}
+
+function chunk (indexes: number[], sizeOf: (index: number) => number): number[][] {
+  const parts: number[][] = [[]]
+  let bytes = 0
+  for (const index of indexes) {
+    const size = sizeOf(index)
+    if (bytes + size > MAX_BATCH_BYTES && parts[parts.length - 1].length > 0) {
+      parts.push([])
+      bytes = 0
+    }
+    parts[parts.length - 1].push(index)
+    bytes += size
+  }
+  return parts
+}

@@ -1,0 +1,118 @@
+import { ErrorCodes, MeshCacheError } from '../errors.js'
+import { Op } from '../protocol/frame.js'
+import { encodeValue } from '../values.js'
+import { applyWrite } from './apply.js'
+import { call, expiryFor } from './context.js'
+import { fromWire, toWire } from './entries.js'
+import { toAllOwners } from './fan-out.js'
+import type { Context, Loader } from './context.js'
+import type { Frame } from '../protocol/frame.js'
+import type { StoredEntry } from '../store/index.js'
+
+/** Owner: the value, or a lease to load it, or a wait for whoever holds the lease. */
+export async function handleLease (ctx: Context, frame: Frame, peer: string): Promise<Partial<Frame>> {
+  const key = frame.keys[0]
+  const entry = ctx.store.get(frame.keyspace, key)
+  if (entry != null) return { entries: [toWire(frame.keyspace, key, entry)] }
+  return ctx.leases.acquire(leaseId(frame.keyspace, key), peer, frame.canLoad, frame.waitMs)
+}
+
+/**
+ * Owner: the lease holder reports its load. The owner writes the value to
+ * every owner of the key, then answers all waiters — with the loader's error
+ * when it threw. A fill for a lease that already passed on is dropped.
+ */
+export async function handleFill (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
+  const key = frame.keys[0]
+  const id = leaseId(frame.keyspace, key)
+  if (!ctx.leases.holds(id, frame.lease)) return {}
+  if (frame.errorCode !== '') {
+    ctx.leases.fail(id, new MeshCacheError(ErrorCodes.LOADER_FAILED, frame.errorMessage))
+    return {}
+  }
+  const loaded = frame.entries[0]
+  if (loaded == null) {
+    ctx.leases.fill(id, {})
+    return {}
+  }
+  const entry = { ...loaded, keyspace: frame.keyspace, key, version: ctx.clock.tick() }
+  try {
+    await toAllOwners(ctx, frame.keyspace, [key], () => ({ op: Op.SET, entries: [entry] }))
+  } catch {
+    // The other owners are out of reach: keep the value here at least.
+    applyWrite(ctx, frame.keyspace, key, fromWire(entry))
+  }
+  ctx.leases.fill(id, { entries: [entry] })
+  return {}
+}
+
+/**
+ * Requester: read-through. The key's primary owner grants one lease per
+ * missing key mesh-wide; its holder runs the loader and every other asker, on
+ * any peer, waits at the owner for that value. Concurrent askers on this peer
+ * share one request.
+ */
+export async function getOrLoad (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<StoredEntry | undefined> {
+  const near = ctx.near.get(keyspace, key)
+  if (near != null) return near
+  const id = leaseId(keyspace, key)
+  let pending = ctx.loading.get(id)
+  if (pending == null) {
+    pending = viaOwners(ctx, keyspace, key, loader ?? ctx.keyspaces.get(keyspace)?.load, ttlMs)
+      .finally(() => { ctx.loading.delete(id) })
+    ctx.loading.set(id, pending)
+  }
+  return pending
+}
+
+async function viaOwners (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<StoredEntry | undefined> {
+  const owners = ctx.owners(keyspace, key)
+  const waitMs = ctx.settings.leaseTimeoutMs * 2
+  let lastError: unknown = new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
+  for (const owner of owners) {
+    let reply: Frame
+    try {
+      reply = await call(ctx, owner, { op: Op.LEASE, keyspace, keys: [key], canLoad: loader != null, waitMs }, waitMs + ctx.settings.requestTimeoutMs)
+    } catch (err) {
+      // A loader's failure or a lease timeout is an answer, not an unreachable owner.
+      if (err instanceof MeshCacheError && err.code !== ErrorCodes.UNAVAILABLE) throw err
+      lastError = err
+      continue
+    }
+    const found = reply.entries[0]
+    if (found != null) {
+      const entry = fromWire(found)
+      if (!owners.includes(ctx.self)) ctx.near.set(keyspace, key, { ...entry, owner, fetchedAt: ctx.now() })
+      return entry
+    }
+    if (reply.lease === 0n) {
+      if (loader == null) throw new MeshCacheError(ErrorCodes.NO_LOADER, `no value for ${JSON.stringify(key)} and no loader to make one`)
+      return undefined // another asker's loader found nothing
+    }
+    return load(ctx, owner, keyspace, key, loader!, reply.lease, ttlMs)
+  }
+  throw lastError
+}
+
+async function load (ctx: Context, owner: string, keyspace: string, key: string, loader: Loader, lease: bigint, ttlMs: number | undefined): Promise<StoredEntry | undefined> {
+  const fill = (frame: Partial<Frame>): Promise<unknown> =>
+    call(ctx, owner, { op: Op.FILL, keyspace, keys: [key], lease, ...frame }).catch(() => {})
+  let entry: StoredEntry | undefined
+  try {
+    ctx.counters.loads++
+    const value = await loader(key)
+    if (value !== undefined) {
+      entry = { value: encodeValue(value, ctx.settings.maxValueBytes), version: 0n, expiresAt: expiryFor(ctx, keyspace, ttlMs) }
+    }
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err)
+    await fill({ errorCode: ErrorCodes.LOADER_FAILED, errorMessage: message })
+    throw new MeshCacheError(ErrorCodes.LOADER_FAILED, message, { cause: err })
+  }
+  await fill(entry == null ? {} : { entries: [toWire(keyspace, key, entry)] })
+  return entry
+}
+
+function leaseId (keyspace: string, key: string): string {
+  return keyspace + '\u0000' + key
+}

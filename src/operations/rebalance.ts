@@ -1,0 +1,150 @@
+import { ErrorCodes, MeshCacheError } from '../errors.js'
+import { Op } from '../protocol/frame.js'
+import { call } from './context.js'
+import { fromWire, toWire } from './entries.js'
+import { MAX_BATCH_BYTES } from './fan-out.js'
+import type { Context } from './context.js'
+import type { MemberInfo } from '../membership/membership.js'
+import type { Ring } from '../ownership/index.js'
+import type { Entry, Frame, Member as WireMember } from '../protocol/frame.js'
+
+/*
+ * Keys follow ownership. Three moments move them:
+ * - a join: the newcomer sends JOIN to every member; each pushes it the keys
+ *   it now owns and drops those it no longer owns (the newcomer pulls);
+ * - a graceful stop: the leaver pushes its keys to their next owners;
+ * - a crash: for each key the dead peer owned, the first surviving owner
+ *   copies it to whichever peer became an owner in its place.
+ */
+
+/** Owner: applies keys handed over by another owner (no invalidation: values did not change). */
+export async function handleHandoff (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
+  return { found: frame.entries.map(entry => ctx.store.apply(entry.keyspace, entry.key, fromWire(entry))) }
+}
+
+/** Member: a newcomer announces itself; answer once it holds the keys it now owns. */
+export async function handleJoin (ctx: Context, frame: Frame, peer: string): Promise<Partial<Frame>> {
+  if (frame.mesh !== ctx.settings.mesh) {
+    throw new MeshCacheError(ErrorCodes.INVALID_OPTION, `this peer serves mesh ${JSON.stringify(ctx.settings.mesh)}, not ${JSON.stringify(frame.mesh)}`)
+  }
+  const info = frame.members[0]
+  if (info != null && info.peerId === peer) ctx.membership.upsert(fromWireMember(info))
+  await pushTo(ctx, peer)
+  return { members: [ctx.membership.self, ...ctx.membership.members()].map(toWireMember) }
+}
+
+/** Member: a peer says goodbye (it has handed off its keys already). */
+export async function handleLeave (ctx: Context, _frame: Frame, peer: string): Promise<Partial<Frame>> {
+  ctx.membership.remove(peer, 'leave')
+  return {}
+}
+
+/**
+ * Newcomer: learns the view from the first seed that answers, then joins every
+ * member, which hands over the keys this peer now owns. Returns the number of
+ * members joined; 0 when no seed answered (first peer of a mesh).
+ */
+export async function join (ctx: Context, seeds: string[]): Promise<number> {
+  const self = toWireMember(ctx.membership.self)
+  const timeoutMs = ctx.settings.requestTimeoutMs * 6
+  const joined = new Set<string>()
+  for (const seed of seeds) {
+    try {
+      const reply = await call(ctx, seed, { op: Op.JOIN, mesh: ctx.settings.mesh, members: [self] }, timeoutMs)
+      for (const member of reply.members) ctx.membership.upsert(fromWireMember(member))
+      joined.add(seed)
+      break
+    } catch {
+      // Try the next seed.
+    }
+  }
+  await Promise.all(ctx.membership.members().filter(m => !joined.has(m.peerId)).map(async member => {
+    await call(ctx, member.peerId, { op: Op.JOIN, mesh: ctx.settings.mesh, members: [self] }, timeoutMs).then(() => joined.add(member.peerId), () => {})
+  }))
+  return joined.size
+}
+
+/** Pushes to `peer` every local key it owns now; then drops the ones this peer no longer owns. */
+export async function pushTo (ctx: Context, peer: string): Promise<void> {
+  const running = ctx.transfers.get(peer)
+  if (running != null) return running
+  const transfer = (async () => {
+    const moving: Entry[] = []
+    for (const [keyspace, key, entry] of ctx.store.entries()) {
+      if (ctx.owners(keyspace, key).includes(peer)) moving.push(toWire(keyspace, key, entry))
+    }
+    if (!await send(ctx, peer, moving)) return
+    for (const { keyspace, key } of moving) {
+      if (!ctx.owners(keyspace, key).includes(ctx.self)) ctx.store.drop(keyspace, key)
+    }
+  })().finally(() => { ctx.transfers.delete(peer) })
+  ctx.transfers.set(peer, transfer)
+  return transfer
+}
+
+/** Leaver: hands each key to the owners it will have once this peer is gone. */
+export async function handOffAll (ctx: Context, without: Ring): Promise<void> {
+  const targets = new Map<string, Entry[]>()
+  for (const [keyspace, key, entry] of ctx.store.entries()) {
+    const now = new Set(ctx.owners(keyspace, key))
+    for (const owner of ctx.ownersIn(without, keyspace, key)) {
+      if (now.has(owner)) continue // already holds it
+      const list = targets.get(owner) ?? []
+      list.push(toWire(keyspace, key, entry))
+      targets.set(owner, list)
+    }
+  }
+  await Promise.all([...targets].map(async ([peer, entries]) => send(ctx, peer, entries)))
+}
+
+/** Survivor of a crash: re-creates the replicas the dead peer held. */
+export async function reReplicate (ctx: Context, before: Ring, after: Ring, dead: string): Promise<void> {
+  const targets = new Map<string, Entry[]>()
+  for (const [keyspace, key, entry] of ctx.store.entries()) {
+    const previous = ctx.ownersIn(before, keyspace, key)
+    if (!previous.includes(dead)) continue
+    // One survivor copies, the first in rank, so a key is not sent twice.
+    if (previous.find(p => p !== dead) !== ctx.self) continue
+    for (const owner of ctx.ownersIn(after, keyspace, key)) {
+      if (previous.includes(owner)) continue
+      const list = targets.get(owner) ?? []
+      list.push(toWire(keyspace, key, entry))
+      targets.set(owner, list)
+    }
+  }
+  await Promise.all([...targets].map(async ([peer, entries]) => send(ctx, peer, entries)))
+}
+
+/** Sends entries in bounded HANDOFF frames; true when every frame was acknowledged. */
+async function send (ctx: Context, peer: string, entries: Entry[]): Promise<boolean> {
+  let ok = true
+  for (let start = 0; start < entries.length;) {
+    let bytes = 0
+    let end = start
+    while (end < entries.length && (end === start || bytes + entries[end].value.byteLength < MAX_BATCH_BYTES)) {
+      bytes += entries[end].value.byteLength + entries[end].key.length * 3
+      end++
+    }
+    try {
+      await call(ctx, peer, { op: Op.HANDOFF, entries: entries.slice(start, end) })
+    } catch {
+      ok = false
+    }
+    start = end
+  }
+  return ok
+}
+
+export function toWireMember (member: MemberInfo): WireMember {
+  return { peerId: member.peerId, role: member.role, weight: member.weight, incarnation: BigInt(member.incarnation), addrs: member.addrs }
+}
+
+function fromWireMember (member: WireMember): MemberInfo {
+  return {
+    peerId: member.peerId,
+    role: member.role === 'client' ? 'client' : 'owner',
+    weight: member.weight > 0 && Number.isFinite(member.weight) ? member.weight : 1,
+    incarnation: Number(member.incarnation),
+    addrs: member.addrs
+  }
+}

@@ -1,0 +1,150 @@
+import { pushable } from 'it-pushable'
+import { ErrorCodes, MeshCacheError, fromRemote } from '../errors.js'
+import { nextTurn } from '../util/next-turn.js'
+import { FrameDecoder, encodeFrame } from './codec.js'
+import type { FrameLimits } from './codec.js'
+import type { Frame } from './frame.js'
+import type { Stream } from '@libp2p/interface'
+
+export type RequestHandler = (frame: Frame, peer: string) => Promise<Partial<Frame>>
+
+export interface ChannelInit {
+  stream: Stream
+  peer: string
+  limits: FrameLimits
+  onRequest: RequestHandler
+  onClose: (channel: Channel) => void
+  /** A frame from this peer broke the rules; the stream is already reset. */
+  onMisbehaviour: (peer: string, err: MeshCacheError) => void
+}
+
+interface Pending {
+  resolve: (frame: Frame) => void
+  reject: (err: Error) => void
+  timer: ReturnType<typeof setTimeout>
+}
+
+/**
+ * One long-lived stream to one peer carrying requests both ways. Frames
+ * written during one event-loop turn leave as a single chunk: every separate
+ * write would cost its own yamux frame, Noise seal and syscall.
+ */
+export class Channel {
+  readonly peer: string
+  private readonly stream: Stream
+  private readonly init: ChannelInit
+  private readonly out = pushable<Uint8Array>()
+  private readonly pending = new Map<number, Pending>()
+  private queued: Uint8Array[] = []
+  private queuedBytes = 0
+  private nextId = 1
+  private closed = false
+
+  constructor (init: ChannelInit) {
+    this.init = init
+    this.peer = init.peer
+    this.stream = init.stream
+    this.stream.sink(this.out).catch(err => { this.shutdown(err) })
+    void this.readLoop()
+  }
+
+  get isOpen (): boolean {
+    return !this.closed
+  }
+
+  request (frame: Partial<Frame>, timeoutMs: number): Promise<Frame> {
+    if (this.closed) return Promise.reject(unavailable(this.peer))
+    const id = this.nextId
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1
+    return new Promise<Frame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new MeshCacheError(ErrorCodes.TIMEOUT, `peer ${this.peer} did not answer ${opName(frame)} within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.pending.set(id, { resolve, reject, timer })
+      this.send({ ...frame, id, response: false })
+    })
+  }
+
+  close (): void {
+    this.shutdown(undefined)
+    this.stream.close().catch(() => { this.stream.abort(new Error('close failed')) })
+  }
+
+  private send (frame: Partial<Frame>): void {
+    if (this.closed) return
+    const bytes = encodeFrame(frame)
+    this.queued.push(bytes)
+    this.queuedBytes += bytes.byteLength
+    if (this.queued.length === 1) nextTurn(() => { this.flush() })
+  }
+
+  private flush (): void {
+    if (this.queued.length === 0) return
+    let chunk = this.queued[0]
+    if (this.queued.length > 1) {
+      chunk = new Uint8Array(this.queuedBytes)
+      let offset = 0
+      for (const bytes of this.queued) { chunk.set(bytes, offset); offset += bytes.byteLength }
+    }
+    this.queued = []
+    this.queuedBytes = 0
+    this.out.push(chunk)
+  }
+
+  private async readLoop (): Promise<void> {
+    const decoder = new FrameDecoder(this.init.limits)
+    try {
+      for await (const chunk of this.stream.source) {
+        for (const frame of decoder.push(chunk)) this.dispatch(frame)
+      }
+      this.shutdown(undefined)
+    } catch (err) {
+      if (err instanceof MeshCacheError) {
+        this.stream.abort(err)
+        this.init.onMisbehaviour(this.peer, err)
+      }
+      this.shutdown(err)
+    }
+  }
+
+  private dispatch (frame: Frame): void {
+    if (frame.response) {
+      const pending = this.pending.get(frame.id)
+      if (pending == null) return // answered after its timeout
+      this.pending.delete(frame.id)
+      clearTimeout(pending.timer)
+      if (frame.errorCode !== '') pending.reject(fromRemote(frame.errorCode, frame.errorMessage))
+      else pending.resolve(frame)
+      return
+    }
+    const { id, op } = frame
+    this.init.onRequest(frame, this.peer).then(
+      reply => { this.send({ ...reply, id, op, response: true }) },
+      (err: Error) => {
+        const code = err instanceof MeshCacheError ? err.code : ErrorCodes.REMOTE
+        this.send({ id, op, response: true, errorCode: code, errorMessage: err.message ?? String(err) })
+      }
+    )
+  }
+
+  private shutdown (err: unknown): void {
+    if (this.closed) return
+    this.closed = true
+    this.out.end()
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer)
+      pending.reject(unavailable(this.peer, err))
+    }
+    this.pending.clear()
+    this.init.onClose(this)
+  }
+}
+
+function unavailable (peer: string, cause?: unknown): MeshCacheError {
+  return new MeshCacheError(ErrorCodes.UNAVAILABLE, `connection to ${peer} closed`, { cause })
+}
+
+function opName (frame: Partial<Frame>): string {
+  return `request ${frame.op ?? ''}`
+}

@@ -1,0 +1,77 @@
+import * as varint from 'uint8-varint'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { ErrorCodes, MeshCacheError } from '../errors.js'
+import { Frame } from './frame.js'
+
+/** Bounds on what one frame may carry, so a peer cannot make us allocate without limit. */
+export interface FrameLimits {
+  maxFrameBytes: number
+  maxItems: number
+}
+
+export function encodeFrame (frame: Partial<Frame>): Uint8Array {
+  const body = Frame.encode(frame)
+  const prefix = varint.encodingLength(body.byteLength)
+  const out = new Uint8Array(prefix + body.byteLength)
+  varint.encode(body.byteLength, out)
+  out.set(body, prefix)
+  return out
+}
+
+/**
+ * Splits a byte stream into frames: a varint length, then a protobuf Frame.
+ * Incremental, so a frame may arrive in pieces and many frames in one chunk.
+ * Throws ERR_FRAME_TOO_LARGE or ERR_MALFORMED_FRAME; after a throw the stream
+ * is unusable and must be reset.
+ */
+export class FrameDecoder {
+  private readonly buffer = new Uint8ArrayList()
+  private readonly limits: FrameLimits
+
+  constructor (limits: FrameLimits) {
+    this.limits = limits
+  }
+
+  * push (chunk: Uint8Array | Uint8ArrayList): Generator<Frame> {
+    this.buffer.append(chunk)
+    while (this.buffer.byteLength > 0) {
+      const header = readVarint(this.buffer)
+      if (header == null) return
+      const [length, headerBytes] = header
+      if (length > this.limits.maxFrameBytes) {
+        throw new MeshCacheError(ErrorCodes.FRAME_TOO_LARGE, `frame of ${length} bytes is over the ${this.limits.maxFrameBytes} byte bound`)
+      }
+      if (this.buffer.byteLength < headerBytes + length) return
+      const body = this.buffer.sublist(headerBytes, headerBytes + length)
+      this.buffer.consume(headerBytes + length)
+      yield decodeBody(body, this.limits)
+    }
+  }
+}
+
+function decodeBody (body: Uint8ArrayList, limits: FrameLimits): Frame {
+  try {
+    return Frame.decode(body, {
+      limits: {
+        keys: limits.maxItems,
+        entries: limits.maxItems,
+        found: limits.maxItems,
+        members: limits.maxItems,
+        names: limits.maxItems
+      }
+    })
+  } catch (err) {
+    throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `undecodable frame: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+const MAX_VARINT_BYTES = 5 // lengths are below 2^32
+
+/** The length prefix, or undefined while its bytes have not all arrived yet. */
+function readVarint (list: Uint8ArrayList): [value: number, bytes: number] | undefined {
+  for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+    if (i >= list.byteLength) return undefined
+    if ((list.get(i) & 0x80) === 0) return [varint.decode(list), i + 1]
+  }
+  throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, 'frame length prefix is too long')
+}

@@ -1,0 +1,106 @@
+import { ErrorCodes, MeshCacheError } from './errors.js'
+
+/** What a cache holds: anything JSON can carry exactly, or raw bytes. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+export type Value = JsonValue | Uint8Array
+
+export const MAX_KEY_BYTES = 1024
+
+const TAG_JSON = 0
+const TAG_BYTES = 1
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** Throws ERR_INVALID_KEY unless key is a string of 1..1024 bytes of UTF-8. */
+export function checkKey (key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new MeshCacheError(ErrorCodes.INVALID_KEY, 'key must be a non-empty string')
+  }
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so short keys skip the encode.
+  if (key.length * 3 > MAX_KEY_BYTES && encoder.encode(key).byteLength > MAX_KEY_BYTES) {
+    throw new MeshCacheError(ErrorCodes.INVALID_KEY, `key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`)
+  }
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+
+/** Mesh and keyspace names end up in topic names and protocol ids: keep them plain. */
+export function checkName (name: unknown, what: string): asserts name is string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new MeshCacheError(ErrorCodes.INVALID_OPTION, `${what} must be 1-128 characters of A-Z a-z 0-9 . _ : - (got ${JSON.stringify(name)})`)
+  }
+}
+
+/** Throws ERR_INVALID_TTL unless ttlMs is a non-negative integer number of ms. */
+export function checkTtl (ttlMs: unknown, name = 'ttlMs'): asserts ttlMs is number {
+  if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs < 0) {
+    throw new MeshCacheError(ErrorCodes.INVALID_TTL, `${name} must be a non-negative integer (ms)`)
+  }
+}
+
+/**
+ * Encodes a value into the bytes the store and the wire carry: one tag byte,
+ * then JSON text or the raw bytes. Rejects what would not come back equal:
+ * undefined, functions, NaN/Infinity, class instances (Date, Map...), cycles.
+ */
+export function encodeValue (value: unknown, maxValueBytes: number): Uint8Array {
+  let bytes: Uint8Array
+  if (value instanceof Uint8Array) {
+    bytes = new Uint8Array(value.byteLength + 1)
+    bytes[0] = TAG_BYTES
+    bytes.set(value, 1)
+  } else {
+    assertJson(value, new Set())
+    const text = encoder.encode(JSON.stringify(value))
+    bytes = new Uint8Array(text.byteLength + 1)
+    bytes[0] = TAG_JSON
+    bytes.set(text, 1)
+  }
+  if (bytes.byteLength - 1 > maxValueBytes) {
+    throw new MeshCacheError(ErrorCodes.VALUE_TOO_LARGE, `value is ${bytes.byteLength - 1} bytes, over maxValueBytes ${maxValueBytes}`)
+  }
+  return bytes
+}
+
+export function decodeValue (bytes: Uint8Array): Value {
+  if (bytes[0] === TAG_BYTES) return bytes.slice(1)
+  if (bytes[0] === TAG_JSON) return JSON.parse(decoder.decode(bytes.subarray(1)))
+  throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `unknown value tag ${bytes[0]}`)
+}
+
+function assertJson (value: unknown, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return
+    case 'number':
+      if (Number.isFinite(value)) return
+      throw notSerializable(`number ${value} does not survive JSON`)
+    case 'object': {
+      if (value === null) return
+      if (seen.has(value)) throw notSerializable('value contains a cycle')
+      seen.add(value)
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          // Holes and undefined become null in JSON: not an exact round trip.
+          if (!(i in value)) throw notSerializable('array has a hole')
+          assertJson(value[i], seen)
+        }
+      } else {
+        const proto = Object.getPrototypeOf(value)
+        if (proto !== Object.prototype && proto !== null) {
+          throw notSerializable(`${proto?.constructor?.name ?? 'object'} instances are not JSON-compatible`)
+        }
+        for (const v of Object.values(value)) assertJson(v, seen)
+      }
+      seen.delete(value)
+      return
+    }
+    default:
+      throw notSerializable(`${typeof value} is not JSON-compatible`)
+  }
+}
+
+function notSerializable (message: string): MeshCacheError {
+  return new MeshCacheError(ErrorCodes.NOT_SERIALIZABLE, message)
+}
