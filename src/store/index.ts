@@ -1,0 +1,2 @@
+export { Store, entrySize } from './store.js'
+export type { StoredEntry, KeyspaceLimits, StoreInit, KeyspaceStats, StoreStats } from './store.js'
