@@ -64,7 +64,7 @@ export class NearCache {
     if (this.entries == null) return
     const id = nearKey(keyspace, key)
     const dropped = this.invalidated?.get(id)
-    if (dropped != null && dropped >= entry.version) return
+    if (dropped != null && dropped > entry.version) return
     const known = this.entries.peek(id)
     if (known != null && known.version > entry.version) return
     this.entries.set(id, entry)

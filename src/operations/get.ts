@@ -23,7 +23,7 @@ export async function handleGet (ctx: Context, frame: Frame): Promise<Partial<Fr
  * found during a rebalance. Copies from other owners land in the near cache.
  */
 export async function getEntries (ctx: Context, keyspace: string, keys: string[]): Promise<Array<StoredEntry | undefined>> {
-  const results: Array<StoredEntry | undefined> = new Array(keys.length)
+  const results = new Array<StoredEntry | undefined>(keys.length).fill(undefined)
   const remote: string[] = []
   const remoteIndex: number[] = []
   keys.forEach((key, i) => {
