@@ -69,3 +69,21 @@ export async function waitFor (test: () => boolean | Promise<boolean>, timeoutMs
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
+
+/**
+ * Retries an assertion until it passes, for reads on other peers after a
+ * write: their near copies drop when the owners' invalidation arrives over
+ * gossip, a few ms after the write was acknowledged (README, Guarantees).
+ */
+export async function eventually (check: () => Promise<void> | void, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+  }
+}
