@@ -24,6 +24,8 @@ export interface MembershipComponents {
   probe: (peerId: string) => Promise<boolean>
 }
 
+const MAX_DEPARTED = 10_000
+
 export type MemberInfo = Omit<Member, 'lastSeen' | 'keys'> & { keys?: number }
 
 /**
@@ -113,7 +115,7 @@ export class Membership {
     const member = this.view.get(peerId)
     if (member == null) return
     this.view.delete(peerId)
-    if (reason === 'leave') this.departed.set(peerId, member.incarnation)
+    if (reason === 'leave') this.depart(peerId, member.incarnation)
     this.init.onLeave(member, reason)
   }
 
@@ -123,6 +125,14 @@ export class Membership {
     this.components.probe(peerId).then(alive => {
       if (!alive) this.remove(peerId, 'dead')
     }, () => { this.remove(peerId, 'dead') })
+  }
+
+  private depart (peerId: string, incarnation: number): void {
+    if ((this.departed.get(peerId) ?? -1) >= incarnation) return
+    this.departed.delete(peerId)
+    // Bounded: the oldest goodbyes go first (Map keeps insertion order).
+    if (this.departed.size >= MAX_DEPARTED) this.departed.delete(this.departed.keys().next().value as string)
+    this.departed.set(peerId, incarnation)
   }
 
   private tick (): void {
@@ -156,6 +166,9 @@ export class Membership {
     if (!isRole(beat.role) || !(beat.weight > 0) || !Number.isFinite(beat.weight)) return
     const incarnation = Number(beat.incarnation)
     if (beat.leaving) {
+      // Remember the goodbye even when the member already left the view (declared
+      // dead first): a delayed heartbeat of that incarnation must not bring it back.
+      this.depart(from, incarnation)
       if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave')
       return
     }

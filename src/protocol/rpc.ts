@@ -29,7 +29,10 @@ export class Rpc {
   private readonly components: RpcComponents
   private readonly init: RpcInit
   private readonly handlers = new Map<Op, OpHandler>()
+  /** The channel each peer's requests go on. */
   private readonly channels = new Map<string, Channel>()
+  /** Every open channel, including one left over when both sides opened at once. */
+  private readonly open = new Set<Channel>()
   private readonly opening = new Map<string, Promise<Channel>>()
   private started = false
 
@@ -43,36 +46,39 @@ export class Rpc {
   }
 
   async start (): Promise<void> {
+    this.started = true
     await this.components.handle(PROTOCOL, ({ stream, connection }) => {
-      this.adopt(stream, connection.remotePeer.toString())
+      if (this.started) this.adopt(stream, connection.remotePeer.toString())
+      else stream.abort(new Error('meshcache is stopping'))
     }, {
       // Tabs reach each other over relayed ("limited") connections first.
       runOnLimitedConnection: true,
       maxInboundStreams: 8,
       maxOutboundStreams: 8
     })
-    this.started = true
   }
 
   async stop (): Promise<void> {
     this.started = false
     await this.components.unhandle(PROTOCOL)
-    for (const channel of this.channels.values()) channel.close()
+    for (const channel of [...this.open]) channel.close()
     this.channels.clear()
   }
 
   /** Sends a request and resolves with the peer's answer; rejects with a typed error. */
   async request (peer: string, frame: Partial<Frame>, timeoutMs = this.init.timeoutMs): Promise<Frame> {
-    const channel = this.channels.get(peer) ?? await this.open(peer)
+    const channel = this.channels.get(peer) ?? await this.connect(peer)
     return channel.request(frame, timeoutMs)
   }
 
   /** Forgets the channel to a peer that left, rejecting what waits on it. */
   disconnect (peer: string): void {
-    this.channels.get(peer)?.close()
+    for (const channel of [...this.open]) {
+      if (channel.peer === peer) channel.close()
+    }
   }
 
-  private async open (peer: string): Promise<Channel> {
+  private async connect (peer: string): Promise<Channel> {
     if (!this.started) throw new MeshCacheError(ErrorCodes.CLOSED, 'the cache is stopped')
     let opening = this.opening.get(peer)
     if (opening == null) {
@@ -88,18 +94,24 @@ export class Rpc {
   }
 
   private adopt (stream: Stream, peer: string): Channel {
+    if (!this.started) {
+      stream.abort(new Error('meshcache is stopping'))
+      throw new MeshCacheError(ErrorCodes.CLOSED, 'the cache is stopped')
+    }
     const channel = new Channel({
       stream,
       peer,
       limits: this.init,
       onRequest: (frame, from) => this.serve(frame, from),
       onClose: closed => {
+        this.open.delete(closed)
         if (this.channels.get(peer) === closed) this.channels.delete(peer)
       },
       onMisbehaviour: (from, err) => { this.init.onMisbehaviour?.(from, err) }
     })
-    // Both sides may open at once; either channel works, keep the newest.
+    // Both sides may open at once; either channel works, send on the newest.
     this.channels.set(peer, channel)
+    this.open.add(channel)
     return channel
   }
 
