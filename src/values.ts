@@ -5,6 +5,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export type Value = JsonValue | Uint8Array
 
 export const MAX_KEY_BYTES = 1024
+const LONE_SURROGATE = /\p{Surrogate}/u
 
 const TAG_JSON = 0
 const TAG_BYTES = 1
@@ -15,6 +16,10 @@ const decoder = new TextDecoder()
 export function checkKey (key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new MeshCacheError(ErrorCodes.INVALID_KEY, 'key must be a non-empty string')
+  }
+  // A lone surrogate becomes U+FFFD in UTF-8: two different keys would collide.
+  if (LONE_SURROGATE.test(key)) {
+    throw new MeshCacheError(ErrorCodes.INVALID_KEY, 'key is not well-formed Unicode (lone surrogate)')
   }
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so short keys skip the encode.
   if (key.length * 3 > MAX_KEY_BYTES && encoder.encode(key).byteLength > MAX_KEY_BYTES) {
@@ -41,7 +46,8 @@ export function checkTtl (ttlMs: unknown, name = 'ttlMs'): asserts ttlMs is numb
 /**
  * Encodes a value into the bytes the store and the wire carry: one tag byte,
  * then JSON text or the raw bytes. Rejects what would not come back equal:
- * undefined, functions, NaN/Infinity, class instances (Date, Map...), cycles.
+ * undefined, functions, NaN/Infinity/-0, class instances (Date, Map...),
+ * cycles, array holes or extra properties, symbol-keyed properties.
  */
 export function encodeValue (value: unknown, maxValueBytes: number): Uint8Array {
   let bytes: Uint8Array
@@ -74,13 +80,15 @@ function assertJson (value: unknown, seen: Set<object>): void {
     case 'boolean':
       return
     case 'number':
-      if (Number.isFinite(value)) return
-      throw notSerializable(`number ${value} does not survive JSON`)
+      if (Number.isFinite(value) && !Object.is(value, -0)) return
+      throw notSerializable(`number ${Object.is(value, -0) ? '-0' : value} does not survive JSON`)
     case 'object': {
       if (value === null) return
       if (seen.has(value)) throw notSerializable('value contains a cycle')
+      if (Object.getOwnPropertySymbols(value).length > 0) throw notSerializable('symbol-keyed properties do not survive JSON')
       seen.add(value)
       if (Array.isArray(value)) {
+        if (Object.keys(value).length !== value.length) throw notSerializable('array has holes or extra properties')
         for (let i = 0; i < value.length; i++) {
           // Holes and undefined become null in JSON: not an exact round trip.
           if (!(i in value)) throw notSerializable('array has a hole')
