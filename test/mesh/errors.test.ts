@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache } from '../../node/index.js'
-import { LOOPBACK, startCluster } from '../helpers/cluster.js'
+import { LOOPBACK, startCluster, waitFor } from '../helpers/cluster.js'
 import type { Cluster } from '../helpers/cluster.js'
 
 describe('bad input gets a typed error and writes nothing', () => {
@@ -86,5 +86,24 @@ describe('a stopped cache', () => {
     await expect(cache.getOrLoad('k', () => 3)).rejects.toMatchObject({ code: 'ERR_CLOSED' })
     await expect(cache.keyspaces()).rejects.toMatchObject({ code: 'ERR_CLOSED' })
     expect(() => cache.keyspace('x')).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }))
+  })
+})
+
+describe('a peer sending garbage', () => {
+  it('gets its stream reset and is counted; the node keeps serving everyone', async () => {
+    const cluster = await startCluster(2)
+    try {
+      const [a, b] = cluster.peers
+      await a.set('still-here', 1)
+      const { PROTOCOL } = await import('../../node/index.js')
+      const stream = await b.libp2p.dialProtocol(a.libp2p.peerId, PROTOCOL)
+      // A length prefix of 2^32 - 1: far over the frame bound.
+      await stream.sink([new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3])])
+      await waitFor(async () => (await a.status()).misbehavingFrames === 1, 5_000, 'the bad frame to be counted')
+      expect(await b.get('still-here')).toBe(1)
+      expect(await a.get('still-here')).toBe(1)
+    } finally {
+      await cluster.stop()
+    }
   })
 })
