@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ring, kadIdOfKey, kadIdOfPeer } from '../src/ownership/index.js'
 import type { RingMember } from '../src/ownership/index.js'
+import { prng } from './prng.js'
 
 const PEER_COUNTS = [4, 16, 64]
 const CANDIDATES = [1, 20, 50, 100, 160, 200, 256, 400]
@@ -25,17 +26,6 @@ const DECIDING_PEERS = 16
 const MAX_OVER_MEAN = 1.15
 const THROUGHPUT_CALLS = 100_000
 
-/** mulberry32: a tiny seeded PRNG, so every figure can be reproduced from its seed. */
-function prng (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function randomHex (rand: () => number, bytes: number): string {
   let s = ''

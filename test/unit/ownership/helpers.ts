@@ -3,18 +3,10 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { kadIdOfPeer, virtualIdsOf } from '../../../src/ownership/index.js'
 import type { RingMember } from '../../../src/ownership/index.js'
+import { prng } from '../../../bench/prng.js'
 
-/** mulberry32: tiny seeded PRNG so every failing case can be replayed from its seed. */
-export function prng (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng }
+
 
 export function randomBytes (rand: () => number, n: number): Uint8Array {
   const out = new Uint8Array(n)

@@ -5,6 +5,7 @@ import { MeshCacheError } from '../../../src/errors.js'
 import { FrameDecoder, encodeFrame } from '../../../src/protocol/codec.js'
 import { Frame, Op } from '../../../src/protocol/frame.js'
 import type { FrameLimits } from '../../../src/protocol/codec.js'
+import { prng as rng } from '../../../bench/prng.js'
 
 const LIMITS: FrameLimits = { maxFrameBytes: 1024, maxItems: 4 }
 
@@ -32,17 +33,6 @@ function concat (...parts: Uint8Array[]): Uint8Array {
   return out
 }
 
-/** Seeded PRNG (mulberry32), so failures reproduce. */
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const sample: Partial<Frame> = {
   id: 0xfffffffe,
