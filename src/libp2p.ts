@@ -10,6 +10,7 @@ import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PubSub } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
+import type { Libp2pOverrides } from './options.js'
 
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
 export type MeshServices = {
@@ -29,7 +30,7 @@ export type PlatformOptions = Pick<Libp2pOptions<MeshServices>, 'transports' | '
  * gossipsub needs), ping (which kad-dht needs), gossipsub and kad-dht in
  * server mode. `overrides` (the `libp2p` option) is spread last, services merged.
  */
-export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Partial<Libp2pOptions<MeshServices>> = {}): Promise<MeshNode> {
+export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}): Promise<MeshNode> {
   const { services, ...rest } = overrides
   return createLibp2p<MeshServices>({
     ...platform,
@@ -44,7 +45,9 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
         emitSelf: false,
         // 200 ms meshes form in ~0.6 s instead of ~2.2 s (LIBP2P-NOTES.md).
         heartbeatInterval: 200,
-        fallbackToFloodsub: false
+        fallbackToFloodsub: false,
+        // Tabs first meet over the relay; gossip must flow there too.
+        runOnLimitedConnection: true
       }),
       dht: kadDHT({
         protocol: `/meshcache/${mesh}/kad/1.0.0`,

@@ -41,12 +41,17 @@ export interface CacheOptions {
   /** Time a getOrLoad lease holder has to fill the key before the lease passes on. Default 10 000 ms. */
   leaseTimeoutMs?: number
   /** Extra libp2p options, spread over meshcache's own (services are merged). */
-  libp2p?: Partial<Libp2pOptions<MeshServices>>
+  libp2p?: Libp2pOverrides
+}
+
+/** libp2p options to spread over meshcache's; extra services (a relay server, say) are merged in. */
+export type Libp2pOverrides = Partial<Omit<Libp2pOptions<MeshServices>, 'services'>> & {
+  services?: Record<string, (components: any) => unknown>
 }
 
 export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen'>> & {
   nearCache: Required<NearCacheOptions>
-  libp2p: Partial<Libp2pOptions<MeshServices>>
+  libp2p: Libp2pOverrides
   listen?: string[]
 }
 

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// The polyfill must run before libp2p's modules are evaluated: keep it first.
+import './polyfill.js'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { createCache } from './index.js'
+import { createHttpApi, listenHttp } from './http.js'
+import { loadOrCreateKey } from './identity.js'
+import { startRelay } from './relay.js'
+import type { MeshCache } from '../src/index.js'
+
+/**
+ * `meshcache relay | peer | get | set | del | status`. commander parses the
+ * arguments: one well-kept parser, with --help for every command.
+ */
+const program = new Command('meshcache')
+  .description('a peer-to-peer cache for Node services and browser tabs')
+  .showHelpAfterError()
+
+const integer = (name: string) => (value: string): number => {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`)
+  return n
+}
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+program.command('relay')
+  .description('start the bootstrap relay: a full cache peer with a circuit relay for browser tabs')
+  .option('--listen <multiaddr>', 'address to listen on (repeatable; default /ip4/0.0.0.0/tcp/4001 and /ip4/0.0.0.0/tcp/4002/ws)', collect)
+  .option('--http <port>', 'also serve the HTTP JSON API on 127.0.0.1:<port>', integer('--http'))
+  .option('--key-file <path>', 'keep the relay identity here (created on first start)', 'meshcache-relay.key')
+  .option('--mesh <name>', 'mesh name', 'default')
+  .option('--max-reservations <n>', 'browser tabs that may hold a relay reservation at once', integer('--max-reservations'), 1000)
+  .action(async (opts: { listen?: string[], http?: number, keyFile: string, mesh: string, maxReservations: number }) => {
+    const cache = await startRelay({ mesh: opts.mesh, listen: opts.listen, keyFile: opts.keyFile, maxReservations: opts.maxReservations })
+    await serve(cache, opts.http)
+  })
+
+program.command('peer')
+  .description('start a plain member of a mesh')
+  .option('--bootstrap <multiaddr>', 'peer to join through (repeatable); none starts a new mesh', collect)
+  .option('--listen <multiaddr>', 'address to listen on (repeatable; default /ip4/0.0.0.0/tcp/0 and /ws)', collect)
+  .option('--http <port>', 'also serve the HTTP JSON API on 127.0.0.1:<port>', integer('--http'))
+  .option('--key-file <path>', 'keep this peer\'s identity here (created on first start)')
+  .option('--mesh <name>', 'mesh name', 'default')
+  .option('--replicas <n>', 'owners per key (1-5)', integer('--replicas'), 2)
+  .addOption(new Option('--role <role>', 'owner or client').choices(['owner', 'client']).default('owner'))
+  .action(async (opts: { bootstrap?: string[], listen?: string[], http?: number, keyFile?: string, mesh: string, replicas: number, role: 'owner' | 'client' }) => {
+    const privateKey = opts.keyFile != null ? await loadOrCreateKey(opts.keyFile) : undefined
+    const cache = await createCache({
+      mesh: opts.mesh,
+      bootstrap: opts.bootstrap,
+      listen: opts.listen,
+      replicas: opts.replicas,
+      role: opts.role,
+      libp2p: privateKey != null ? { privateKey } : {}
+    })
+    await serve(cache, opts.http)
+  })
+
+const api = (command: Command): Command => command
+  .requiredOption('--api <url>', 'base URL of a peer\'s HTTP API, e.g. http://127.0.0.1:8080')
+  .option('--keyspace <name>', 'keyspace (default: the default keyspace)')
+
+api(program.command('get <key>').description('print the value of a key (exit 1 when absent)'))
+  .action(async (key: string, opts: { api: string, keyspace?: string }) => {
+    await request(opts.api, 'GET', `/api?${query({ key, keyspace: opts.keyspace })}`)
+  })
+
+api(program.command('set <key> <value>').description('set a key; the value is parsed as JSON, else taken as a string'))
+  .option('--ttl <ms>', 'time to live in ms', integer('--ttl'))
+  .action(async (key: string, value: string, opts: { api: string, keyspace?: string, ttl?: number }) => {
+    await request(opts.api, 'POST', '/api', { key, data: parseValue(value), keyspace: opts.keyspace, ttlMs: opts.ttl })
+  })
+
+api(program.command('del <key>').description('delete a key (exit 1 when absent)'))
+  .action(async (key: string, opts: { api: string, keyspace?: string }) => {
+    await request(opts.api, 'DELETE', `/api?${query({ key, keyspace: opts.keyspace })}`)
+  })
+
+program.command('status').description('print a peer\'s status')
+  .requiredOption('--api <url>', 'base URL of a peer\'s HTTP API')
+  .action(async (opts: { api: string }) => { await request(opts.api, 'GET', '/status') })
+
+/** Prints the dialable addresses, one per line, and runs until SIGINT/SIGTERM. */
+async function serve (cache: MeshCache, httpPort: number | undefined): Promise<void> {
+  for (const addr of cache.multiaddrs) process.stdout.write(addr + '\n')
+  const http = httpPort != null ? createHttpApi(cache) : undefined
+  if (http != null) process.stderr.write(`http api on ${await listenHttp(http, httpPort!)}\n`)
+  let stopping = false
+  const stop = async (): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    await http?.close()
+    await cache.stop()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => { void stop() })
+  process.once('SIGTERM', () => { void stop() })
+}
+
+async function request (base: string, method: string, path: string, body?: unknown): Promise<void> {
+  const response = await fetch(new URL(path, base), {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  const text = await response.text()
+  ;(response.ok ? process.stdout : process.stderr).write(text + '\n')
+  if (!response.ok) process.exitCode = 1
+}
+
+function query (params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) search.set(name, value)
+  return search.toString()
+}
+
+function parseValue (text: string): unknown {
+  try { return JSON.parse(text) } catch { return text }
+}
+
+program.parseAsync().catch((err: Error) => {
+  process.stderr.write(`meshcache: ${err.message}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,139 @@
+import Fastify from 'fastify'
+import { isMeshCacheError } from '../src/index.js'
+import type { MeshCache, Value } from '../src/index.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+
+export interface HttpApiOptions {
+  /** Largest request body. Default: the cache's value bound plus room for the envelope (1 MiB + 64 KiB). */
+  bodyLimit?: number
+}
+
+type Query = { key?: string, keyspace?: string }
+
+/**
+ * The HTTP JSON API of a peer, Smache-compatible: `GET /` → `{}`,
+ * `GET /api?key=K` → `{ key, data, node }` (404 when absent), `POST /api`
+ * with `{ key, data }`. Beyond Smache: `DELETE /api`, `?keyspace=`, TTLs,
+ * `GET /status` and Prometheus `GET /metrics`. A user's mistake is always a
+ * 4xx with `{ error, code }`, never a 500.
+ */
+export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): FastifyInstance {
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024 + 64 * 1024 })
+  const node = cache.peerId
+  const space = (keyspace: unknown) => (keyspace === undefined || keyspace === '' ? cache : cache.keyspace(String(keyspace)))
+
+  app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, _req, reply) => {
+    if (isMeshCacheError(err)) return reply.code(statusOf(err.code)).send({ error: err.message, code: err.code })
+    const status = err.statusCode ?? 500
+    if (status >= 500) return reply.code(500).send({ error: 'internal error', code: 'ERR_INTERNAL' })
+    return reply.code(status).send({ error: err.message, code: err.code ?? 'ERR_BAD_REQUEST' })
+  })
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url}`, code: 'ERR_NOT_FOUND' }))
+
+  app.get('/', async () => ({}))
+
+  app.get('/api', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+    const key = requireKey(req.query.key)
+    const data = await space(req.query.keyspace).get(key)
+    if (data === undefined) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
+    return { key, data: toJson(data), node }
+  })
+
+  app.post('/api', async (req: FastifyRequest<{ Body: unknown }>) => {
+    const body = requireObject(req.body)
+    const key = requireKey(body.key)
+    if (!('data' in body)) throw badRequest('body needs "data"', 'ERR_MISSING_DATA')
+    const ttlMs = body.ttlMs === undefined ? undefined : body.ttlMs as number
+    await space(body.keyspace).set(key, body.data as Value, { ttlMs })
+    return { key, data: body.data, node }
+  })
+
+  app.delete('/api', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+    const key = requireKey(req.query.key)
+    const deleted = await space(req.query.keyspace).delete(key)
+    if (!deleted) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
+    return { key, deleted, node }
+  })
+
+  app.get('/api/ttl', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+    const key = requireKey(req.query.key)
+    const ttlMs = await space(req.query.keyspace).ttl(key)
+    if (ttlMs === undefined) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
+    return { key, ttlMs, node }
+  })
+
+  app.post('/api/expire', async (req: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
+    const body = requireObject(req.body)
+    const key = requireKey(body.key)
+    const updated = await space(body.keyspace).expire(key, body.ttlMs as number)
+    if (!updated) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
+    return { key, ttlMs: body.ttlMs, node }
+  })
+
+  app.get('/status', async () => cache.status())
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.type('text/plain; version=0.0.4')
+    return metrics(await cache.status())
+  })
+
+  return app
+}
+
+/** Starts the API on 127.0.0.1 (or `host`) and resolves with its base URL. */
+export async function listenHttp (app: FastifyInstance, port: number, host = '127.0.0.1'): Promise<string> {
+  return app.listen({ port, host })
+}
+
+function statusOf (code: string): number {
+  switch (code) {
+    case 'ERR_VALUE_TOO_LARGE': return 413
+    case 'ERR_UNAVAILABLE':
+    case 'ERR_CLOSED': return 503
+    case 'ERR_TIMEOUT': return 504
+    case 'ERR_LOADER_FAILED':
+    case 'ERR_REMOTE': return 502
+    default: return 400
+  }
+}
+
+function requireObject (body: unknown): Record<string, unknown> {
+  if (body == null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('body must be a JSON object', 'ERR_BAD_BODY')
+  }
+  return body as Record<string, unknown>
+}
+
+function requireKey (key: unknown): string {
+  if (typeof key !== 'string' || key === '') throw badRequest('"key" is required', 'ERR_MISSING_KEY')
+  return key
+}
+
+function badRequest (message: string, code: string): Error {
+  return Object.assign(new Error(message), { statusCode: 400, code })
+}
+
+/** Bytes travel as base64 in JSON: `{ "$bytes": "..." }`. */
+function toJson (value: Value): unknown {
+  return value instanceof Uint8Array ? { $bytes: Buffer.from(value).toString('base64') } : value
+}
+
+function metrics (status: Awaited<ReturnType<MeshCache['status']>>): string {
+  const lines: string[] = []
+  const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
+    lines.push(`# HELP meshcache_${name} ${help}`, `# TYPE meshcache_${name} ${type}`)
+    for (const [labels, value] of samples) lines.push(`meshcache_${name}${labels} ${value}`)
+  }
+  metric('members', 'gauge', 'Members in this peer\'s view, itself included.', [['', status.members.length]])
+  metric('keys', 'gauge', 'Entries held by this peer.', Object.entries(status.keyspaces).map(([k, v]) => [`{keyspace="${k}"}`, v.keys]))
+  metric('bytes', 'gauge', 'Bytes held by this peer, by keyspace.', Object.entries(status.keyspaces).map(([k, v]) => [`{keyspace="${k}"}`, v.bytes]))
+  metric('hits_total', 'counter', 'Reads that found a value.', [['', status.hits]])
+  metric('misses_total', 'counter', 'Reads that found nothing.', [['', status.misses]])
+  metric('loads_total', 'counter', 'getOrLoad loader runs on this peer.', [['', status.loads]])
+  metric('evictions_total', 'counter', 'Entries evicted by byte budgets.', [['', status.evictions]])
+  metric('near_hits_total', 'counter', 'Reads served by the near cache.', [['', status.near.hits]])
+  metric('near_misses_total', 'counter', 'Near cache lookups that missed.', [['', status.near.misses]])
+  metric('invalidation_gaps_total', 'counter', 'Lost invalidation messages detected.', [['', status.invalidationGaps]])
+  metric('misbehaving_frames_total', 'counter', 'Malformed or oversized frames from peers.', [['', status.misbehavingFrames]])
+  return lines.join('\n') + '\n'
+}

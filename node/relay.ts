@@ -1,0 +1,43 @@
+import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { createCache } from './index.js'
+import { loadOrCreateKey } from './identity.js'
+import type { CacheOptions, MeshCache } from '../src/index.js'
+
+export interface RelayOptions extends CacheOptions {
+  /** Where the relay keeps its private key; created on first start. Without it, a new identity each start. */
+  keyFile?: string
+  /** Browser tabs that may hold a reservation at once. Default 1000 (libp2p's default is 15). */
+  maxReservations?: number
+}
+
+/** Fixed ports by default, so the bootstrap address stays the same across restarts. */
+export const RELAY_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws']
+
+/**
+ * The bootstrap relay: a full cache peer that also runs the circuit relay
+ * server, so browser tabs can reach the mesh and each other. Relayed
+ * connections carry no data or time limit: tabs gossip and serve keys over
+ * them until they have upgraded to direct WebRTC.
+ */
+export async function startRelay (options: RelayOptions = {}): Promise<MeshCache> {
+  const { keyFile, maxReservations = 1000, ...cacheOptions } = options
+  const privateKey = keyFile != null ? await loadOrCreateKey(keyFile) : undefined
+  const hops = Math.max(1000, maxReservations)
+  return createCache({
+    listen: RELAY_LISTEN,
+    ...cacheOptions,
+    libp2p: {
+      ...cacheOptions.libp2p,
+      ...(privateKey != null ? { privateKey } : {}),
+      services: {
+        ...cacheOptions.libp2p?.services,
+        relay: circuitRelayServer({
+          reservations: { maxReservations, applyDefaultLimit: false },
+          maxInboundHopStreams: hops,
+          maxOutboundHopStreams: hops,
+          maxOutboundStopStreams: hops
+        })
+      }
+    }
+  })
+}
