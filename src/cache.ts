@@ -6,7 +6,7 @@ import { HybridClock } from './hlc.js'
 import { Invalidator } from './invalidation/invalidator.js'
 import { NearCache } from './invalidation/near-cache.js'
 import { Keyspace } from './keyspace.js'
-import { gossipOf } from './libp2p.js'
+import { gossipOf, isRelayed } from './libp2p.js'
 import { Membership } from './membership/membership.js'
 import { handleDelete } from './operations/delete.js'
 import { handleExpire } from './operations/expire.js'
@@ -30,6 +30,7 @@ import type { Context, KeyspaceConfig, Loader } from './operations/context.js'
 import type { ResolvedOptions } from './options.js'
 import type { OpHandler } from './protocol/rpc.js'
 import type { Gossip } from './util/gossip.js'
+import type { Stream } from '@libp2p/interface'
 import type { Value } from './values.js'
 import type { GetOrLoadOptions, SetManyEntry, SetOptions } from './keyspace.js'
 
@@ -76,6 +77,19 @@ export interface MemberLeaveDetail { peerId: string, role: Role, reason: LeaveRe
 const DEFAULT_KEYSPACE = 'default'
 
 /**
+ * A stream on the best connection to the peer: a direct one (WebRTC between
+ * tabs, TCP between Node peers) over one relayed through the bootstrap node.
+ */
+async function openStream (node: MeshNode, peer: string, protocol: string, timeoutMs: number): Promise<Stream> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  const id = peerIdFromString(peer)
+  const open = node.getConnections(id).filter(c => c.status === 'open')
+  const direct = open.find(c => !isRelayed(c.remoteAddr))
+  if (direct != null) return direct.newStream(protocol, { signal, runOnLimitedConnection: true })
+  return node.dialProtocol(id, protocol, { signal, runOnLimitedConnection: true })
+}
+
+/**
  * A peer of a meshcache mesh. It composes the parts — store, ownership,
  * membership, invalidation, protocol — and the operations over them; the
  * behaviour lives in those parts, this class only wires them together.
@@ -118,12 +132,13 @@ export class MeshCache extends EventTarget {
       addrs: () => this.multiaddrs,
       load: () => store.stats().keys,
       onJoin: member => { this.onJoin(member) },
-      onLeave: (member, reason) => { this.onLeave(member, reason) }
+      onLeave: (member, reason) => { this.onLeave(member, reason) },
+      onAddrs: member => { this.learnAddrs(member) }
     })
     const rpc = new Rpc({
       handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
       unhandle: async protocol => { await node.unhandle(protocol) },
-      openStream: async (peer, protocol) => node.dialProtocol(peerIdFromString(peer), protocol, { signal: AbortSignal.timeout(options.requestTimeoutMs) })
+      openStream: async (peer, protocol) => openStream(node, peer, protocol, options.requestTimeoutMs)
     }, {
       timeoutMs: options.requestTimeoutMs,
       maxFrameBytes: options.maxValueBytes + 1024 * 1024,
@@ -156,14 +171,27 @@ export class MeshCache extends EventTarget {
     this.defaultKeyspace = new Keyspace(this.ctx, DEFAULT_KEYSPACE, () => { this.guard() })
   }
 
-  /** Starts serving and joins the mesh through the bootstrap peers. */
-  async start (): Promise<void> {
+  /**
+   * Starts serving and joins the mesh through the bootstrap peers.
+   * `beforeJoin` runs once the seeds are connected: a tab waits there for its
+   * relay reservation, so the members it joins learn an address to reach it.
+   */
+  async start (beforeJoin?: () => Promise<void>): Promise<void> {
     const { ctx } = this
     await ctx.rpc.start()
     ctx.invalidator.start()
     ctx.membership.start()
     this.node.addEventListener('peer:disconnect', evt => { ctx.membership.connectionClosed(evt.detail.toString()) })
+    this.node.addEventListener('connection:open', evt => {
+      // A direct connection to a peer we reached through the relay: requests
+      // move to it (the old channel finishes what it carries).
+      const peer = evt.detail.remotePeer
+      if (!isRelayed(evt.detail.remoteAddr) && this.node.getConnections(peer).some(c => isRelayed(c.remoteAddr))) {
+        ctx.rpc.retire(peer.toString())
+      }
+    })
     const seeds = await this.dialSeeds()
+    await beforeJoin?.()
     await join(ctx, seeds)
     this.state = 'running'
     ctx.membership.announce()
@@ -342,9 +370,13 @@ export class MeshCache extends EventTarget {
     return id
   }
 
-  private onJoin (member: Member): void {
+  private learnAddrs (member: Member): void {
     const addrs = member.addrs.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } })
     this.node.peerStore.merge(peerIdFromString(member.peerId), { multiaddrs: addrs }).catch(() => {})
+  }
+
+  private onJoin (member: Member): void {
+    this.learnAddrs(member)
     this.currentRing = this.buildRing()
     this.dispatchEvent(new CustomEvent('member:join', { detail: member }))
     if (member.role === 'owner' && this.state === 'running') pushTo(this.ctx, member.peerId).catch(() => {})

@@ -5,8 +5,8 @@
 import { MeshCache } from './cache.js'
 import { createMeshNode } from './libp2p.js'
 import { resolveOptions } from './options.js'
-import type { PlatformOptions } from './libp2p.js'
-import type { CacheOptions } from './options.js'
+import type { MeshNode, PlatformOptions } from './libp2p.js'
+import type { CacheOptions, ResolvedOptions } from './options.js'
 
 export { MeshCache } from './cache.js'
 export type { CacheStatus, MemberStatus, KeyspaceOptions, InvalidateDetail, MemberLeaveDetail } from './cache.js'
@@ -21,16 +21,27 @@ export { MeshCacheError, ErrorCodes, isMeshCacheError } from './errors.js'
 export type { ErrorCode } from './errors.js'
 export { PROTOCOL } from './protocol/rpc.js'
 
+/** What a platform entry (node/, browser/) supplies. */
+export interface Platform {
+  /** Transports, addresses and gating of this platform. */
+  options: (options: ResolvedOptions) => PlatformOptions
+  /** Runs once the bootstrap peers are connected, before the join. */
+  beforeJoin?: (node: MeshNode) => Promise<void>
+  /** Runs once the cache has joined. */
+  started?: (cache: MeshCache) => void
+}
+
 /**
  * Starts a peer on the given platform and joins its mesh. The platform entries
  * call this; applications call their `createCache`.
  */
-export async function createCacheOn (platform: (options: ReturnType<typeof resolveOptions>) => PlatformOptions, options: CacheOptions = {}): Promise<MeshCache> {
+export async function createCacheOn (platform: Platform, options: CacheOptions = {}): Promise<MeshCache> {
   const resolved = resolveOptions(options)
-  const node = await createMeshNode(resolved.mesh, platform(resolved), resolved.libp2p)
+  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p)
   const cache = new MeshCache(node, resolved)
   try {
-    await cache.start()
+    await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(node) : undefined)
+    platform.started?.(cache)
   } catch (err) {
     await cache.stop().catch(() => {})
     throw err

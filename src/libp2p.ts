@@ -99,3 +99,9 @@ export function gossipOf (node: MeshNode): Gossip {
     }
   }
 }
+
+/** Whether a connection goes through a relay (a WebRTC connection set up through one is direct). */
+export function isRelayed (remoteAddr: { toString: () => string }): boolean {
+  const addr = remoteAddr.toString()
+  return addr.includes('/p2p-circuit') && !addr.includes('/webrtc')
+}

@@ -1,8 +1,9 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import type { Reporter, TestModule } from 'vitest/node'
 
 /**
  * Prints the plain closing line CI reads ("tests: N passed, N failed"),
- * after vitest's own summary.
+ * after vitest's own summary, and leaves the counts for the browser run.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd (modules: ReadonlyArray<TestModule>): void {
@@ -19,5 +20,8 @@ export default class SummaryReporter implements Reporter {
     }
     const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''
     process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`)
+    // The browser run that follows adds its own and prints the total.
+    mkdirSync('test-results', { recursive: true })
+    writeFileSync('test-results/vitest.json', JSON.stringify(counts))
   }
 }

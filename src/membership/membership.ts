@@ -15,6 +15,8 @@ export interface MembershipInit {
   load: () => number
   onJoin: (member: Member) => void
   onLeave: (member: Member, reason: LeaveReason) => void
+  /** A known member now advertises other addresses (a tab got its relay reservation, say). */
+  onAddrs?: (member: Member) => void
   now?: () => number
 }
 
@@ -99,10 +101,11 @@ export class Membership {
     if (known != null && info.incarnation < known.incarnation) return false
     if (known != null && info.incarnation > known.incarnation) this.remove(info.peerId, 'restart')
     const member: Member = { keys: 0, ...info, lastSeen: this.now() }
-    const isNew = !this.view.has(info.peerId)
+    const previous = this.view.get(info.peerId)
     this.view.set(info.peerId, member)
-    if (isNew) this.init.onJoin(member)
-    return isNew
+    if (previous == null) this.init.onJoin(member)
+    else if (previous.addrs.join() !== member.addrs.join()) this.init.onAddrs?.(member)
+    return previous == null
   }
 
   /** Requests from a member prove it is alive as well as a heartbeat does. */

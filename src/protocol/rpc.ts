@@ -71,6 +71,11 @@ export class Rpc {
     return channel.request(frame, timeoutMs)
   }
 
+  /** New requests to the peer go on a new stream; the current one stays open for what it carries. */
+  retire (peer: string): void {
+    this.channels.delete(peer)
+  }
+
   /** Forgets the channel to a peer that left, rejecting what waits on it. */
   disconnect (peer: string): void {
     for (const channel of [...this.open]) {

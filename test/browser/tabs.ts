@@ -1,0 +1,44 @@
+import { startRelay } from '../../dist/node/relay.js'
+import type { MeshCache } from '../../dist/node/index.js'
+import type { Browser, Page } from '@playwright/test'
+
+export interface Tab { page: Page, peerId: string }
+
+/** A relay on 127.0.0.1 for one test file: a fresh mesh each time. */
+export async function startTestRelay (mesh: string): Promise<{ relay: MeshCache, bootstrap: string }> {
+  const relay = await startRelay({ mesh, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], heartbeatMs: 500 })
+  const bootstrap = relay.multiaddrs.find(a => a.includes('/ws/'))!
+  return { relay, bootstrap }
+}
+
+/**
+ * Opens a demo tab in its own browser context (its own peer) and waits until
+ * it has joined. Query options are passed to the demo page as they are.
+ */
+export async function openTab (browser: Browser, bootstrap: string, mesh: string, extra: Record<string, string> = {}): Promise<Tab> {
+  const context = await browser.newContext()
+  if (extra.debug != null) {
+    await context.addInitScript(() => { localStorage.setItem('debug', 'libp2p:webrtc*,libp2p:connection-manager*,libp2p:upgrader*,libp2p:circuit*') })
+  }
+  const page = await context.newPage()
+  if (extra.debug != null) page.on('console', m => { console.log(`[tab] ${m.text().replace(/%c/g, '').replace(/color: #\w+/g, '').slice(0, 300)}`) })
+  page.on('pageerror', err => { console.error(`[tab] ${err.message}`) })
+  const query = new URLSearchParams({ bootstrap, mesh, ...extra })
+  await page.goto(`/?${query.toString()}`)
+  const peerId = await page.evaluate(async () => (await window.cacheReady).peerId)
+  return { page, peerId }
+}
+
+/** Resolves once every tab's view holds `count` members. */
+export async function waitForMembers (tabs: Tab[], count: number, timeoutMs = 30_000): Promise<void> {
+  await Promise.all(tabs.map(async tab => tab.page.waitForFunction(
+    async (n) => (await window.cache!.status()).members.length === n, count, { timeout: timeoutMs, polling: 100 })))
+}
+
+export async function closeAll (tabs: Tab[]): Promise<void> {
+  await Promise.allSettled(tabs.map(async tab => tab.page.context().close()))
+}
+
+declare global {
+  interface Window { cache?: any, cacheReady: Promise<any> }
+}
