@@ -33,6 +33,7 @@ export async function createCache (options: BrowserCacheOptions = {}): Promise<M
       // development on one machine or a LAN, where they are the only ones there are.
       connectionGater: privateBootstrap(rest.bootstrap ?? []) ? { denyDialMultiaddr: async () => false } : undefined
     }),
+    dhtClient: true,
     beforeJoin: async node => { await waitForRelayAddress(node, rest.requestTimeoutMs ?? 5_000) },
     started: cache => {
       if (upgrade) upgradeToWebRTC(cache)

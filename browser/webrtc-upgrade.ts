@@ -3,6 +3,8 @@ import type { Member, MeshCache } from '../src/index.js'
 
 const ATTEMPTS = 5
 const RETRY_MS = 250
+/** WebRTC set-up is CPU-heavy; a tab joining a big mesh upgrades a few pairs at a time. */
+const CONCURRENT_DIALS = 2
 
 /**
  * Tabs meet through the relay; this moves each tab pair onto a direct WebRTC
@@ -11,10 +13,26 @@ const RETRY_MS = 250
  * connection, so the result is checked and the dial retried a few times.
  */
 export function upgradeToWebRTC (cache: MeshCache): void {
+  const queue: string[] = []
+  const queued = new Set<string>()
+  let running = 0
+  const next = (): void => {
+    while (running < CONCURRENT_DIALS && queue.length > 0) {
+      const target = queue.shift()!
+      running++
+      void dialWebRTC(cache, target).finally(() => {
+        running--
+        queued.delete(target)
+        next()
+      })
+    }
+  }
   const consider = (member: Member): void => {
     const target = member.addrs.find(a => a.includes('/p2p-circuit/webrtc'))
-    if (target == null || cache.peerId >= member.peerId) return
-    void dialWebRTC(cache, target)
+    if (target == null || cache.peerId >= member.peerId || queued.has(target)) return
+    queued.add(target)
+    queue.push(target)
+    next()
   }
   cache.addEventListener('member:join', evt => { consider((evt as CustomEvent<Member>).detail) })
   // Members that advertised their WebRTC address only after they joined.
@@ -31,7 +49,8 @@ async function dialWebRTC (cache: MeshCache, addr: string): Promise<void> {
     if (peer == null || hasDirect(cache, peer)) return
     try {
       // force: the relayed connection counts as a usable one, and libp2p would hand it back.
-      await cache.libp2p.dial(target, { signal: AbortSignal.timeout(10_000), force: true })
+      const connection = await cache.libp2p.dial(target, { signal: AbortSignal.timeout(10_000), force: true })
+      if (connection.remoteAddr.toString().includes('/webrtc')) return
     } catch {
       // Retried below: the other tab may not have its relay reservation yet.
     }

@@ -75,6 +75,7 @@ export interface InvalidateDetail extends InvalidationItem { owner: string }
 export interface MemberLeaveDetail { peerId: string, role: Role, reason: LeaveReason }
 
 const DEFAULT_KEYSPACE = 'default'
+const SEED_ROUNDS = 3
 
 /**
  * A stream on the best connection to the peer: a direct one (WebRTC between
@@ -417,20 +418,25 @@ export class MeshCache extends EventTarget {
     }
   }
 
+  /** Dials every bootstrap address; a few rounds, since a relay may be busy or restarting. */
   private async dialSeeds (): Promise<string[]> {
     const { bootstrap, requestTimeoutMs } = this.options
-    const seeds = await Promise.all(bootstrap.map(async addr => {
-      try {
-        const connection = await this.node.dial(multiaddr(addr), { signal: AbortSignal.timeout(requestTimeoutMs) })
-        return connection.remotePeer.toString()
-      } catch {
-        return undefined
-      }
-    }))
-    const reached = seeds.filter((s): s is string => s != null && s !== this.peerId)
-    if (bootstrap.length > 0 && reached.length === 0) {
+    const reached = new Set<string>()
+    for (let round = 0; round < SEED_ROUNDS && bootstrap.length > 0 && reached.size === 0; round++) {
+      if (round > 0) await new Promise(resolve => setTimeout(resolve, 500 * round))
+      await Promise.all(bootstrap.map(async addr => {
+        try {
+          const connection = await this.node.dial(multiaddr(addr), { signal: AbortSignal.timeout(requestTimeoutMs) })
+          if (connection.remotePeer.toString() !== this.peerId) reached.add(connection.remotePeer.toString())
+        } catch {
+          // Next round.
+        }
+      }))
+    }
+    if (bootstrap.length > 0 && reached.size === 0) {
       throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `none of the ${bootstrap.length} bootstrap peer(s) could be reached`)
     }
-    return [...new Set(reached)]
+    return [...reached]
   }
+
 }

@@ -25,6 +25,8 @@ export { PROTOCOL } from './protocol/rpc.js'
 export interface Platform {
   /** Transports, addresses and gating of this platform. */
   options: (options: ResolvedOptions) => PlatformOptions
+  /** Run kad-dht as a client only (peers that cannot be dialled directly). */
+  dhtClient?: boolean
   /** Runs once the bootstrap peers are connected, before the join. */
   beforeJoin?: (node: MeshNode) => Promise<void>
   /** Runs once the cache has joined. */
@@ -37,7 +39,7 @@ export interface Platform {
  */
 export async function createCacheOn (platform: Platform, options: CacheOptions = {}): Promise<MeshCache> {
   const resolved = resolveOptions(options)
-  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p)
+  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p, platform.dhtClient === true)
   const cache = new MeshCache(node, resolved)
   try {
     await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(node) : undefined)

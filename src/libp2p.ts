@@ -30,7 +30,7 @@ export type PlatformOptions = Pick<Libp2pOptions<MeshServices>, 'transports' | '
  * gossipsub needs), ping (which kad-dht needs), gossipsub and kad-dht in
  * server mode. `overrides` (the `libp2p` option) is spread last, services merged.
  */
-export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}): Promise<MeshNode> {
+export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}, dhtClient = false): Promise<MeshNode> {
   const { services, ...rest } = overrides
   return createLibp2p<MeshServices>({
     ...platform,
@@ -51,7 +51,8 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
       }),
       dht: kadDHT({
         protocol: `/meshcache/${mesh}/kad/1.0.0`,
-        clientMode: false,
+        // Servers answer DHT queries; a tab cannot be dialled directly, so it only asks.
+        clientMode: dhtClient,
         // Meshes on one host or a LAN live on private addresses: keep them.
         peerInfoMapper: passthroughMapper
       }),

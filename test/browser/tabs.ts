@@ -15,7 +15,7 @@ export async function startTestRelay (mesh: string): Promise<{ relay: MeshCache,
  * Opens a demo tab in its own browser context (its own peer) and waits until
  * it has joined. Query options are passed to the demo page as they are.
  */
-export async function openTab (browser: Browser, bootstrap: string, mesh: string, extra: Record<string, string> = {}): Promise<Tab> {
+export async function openTab (browser: Browser, bootstrap: string, mesh: string, extra: Record<string, string> = {}, timeoutMs = 60_000): Promise<Tab> {
   const context = await browser.newContext()
   if (extra.debug != null) {
     await context.addInitScript(() => { localStorage.setItem('debug', 'libp2p:webrtc*,libp2p:connection-manager*,libp2p:upgrader*,libp2p:circuit*') })
@@ -24,8 +24,9 @@ export async function openTab (browser: Browser, bootstrap: string, mesh: string
   if (extra.debug != null) page.on('console', m => { console.log(`[tab] ${m.text().replace(/%c/g, '').replace(/color: #\w+/g, '').slice(0, 300)}`) })
   page.on('pageerror', err => { console.error(`[tab] ${err.message}`) })
   const query = new URLSearchParams({ bootstrap, mesh, ...extra })
-  await page.goto(`/?${query.toString()}`)
-  const peerId = await page.evaluate(async () => (await window.cacheReady).peerId)
+  await page.goto(`/?${query.toString()}`, { timeout: timeoutMs })
+  const peerId = await page.waitForFunction(async () => (await window.cacheReady).peerId, undefined, { timeout: timeoutMs })
+    .then(async handle => handle.jsonValue() as Promise<string>)
   return { page, peerId }
 }
 
@@ -33,6 +34,13 @@ export async function openTab (browser: Browser, bootstrap: string, mesh: string
 export async function waitForMembers (tabs: Tab[], count: number, timeoutMs = 30_000): Promise<void> {
   await Promise.all(tabs.map(async tab => tab.page.waitForFunction(
     async (n) => (await window.cache!.status()).members.length === n, count, { timeout: timeoutMs, polling: 100 })))
+}
+
+/** Resolves once every pair of tabs has a direct WebRTC connection. */
+export async function waitForWebRTC (tabs: Tab[], timeoutMs = 30_000): Promise<void> {
+  await Promise.all(tabs.map(async tab => tab.page.waitForFunction((ids: string[]) => ids.every(id =>
+    window.cache.libp2p.getConnections().some((c: any) => c.remotePeer.toString() === id && c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))),
+  tabs.filter(t => t !== tab).map(t => t.peerId), { timeout: timeoutMs, polling: 200 })))
 }
 
 export async function closeAll (tabs: Tab[]): Promise<void> {

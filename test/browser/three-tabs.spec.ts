@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { closeAll, openTab, startTestRelay, waitForMembers } from './tabs.js'
+import { closeAll, openTab, startTestRelay, waitForMembers, waitForWebRTC } from './tabs.js'
 import type { Tab } from './tabs.js'
 
 const mesh = `tabs3-${Date.now()}`
@@ -35,13 +35,16 @@ test('a delete in tab 3 invalidates the near copies of the others', async () => 
   }
 })
 
-test('tab-to-tab connections become direct WebRTC', async () => {
-  for (const tab of tabs) {
-    const others = tabs.filter(t => t !== tab).map(t => t.peerId)
-    await expect.poll(async () => tab.page.evaluate((ids) => ids.every((id: string) =>
-      window.cache.libp2p.getConnections().some((c: any) => c.remotePeer.toString() === id && c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))), others),
-    { timeout: 20_000 }).toBe(true)
-  }
+test('tab-to-tab connections become direct WebRTC, and requests use them', async () => {
+  await waitForWebRTC(tabs, 20_000)
+  // A request between two tabs now travels on the WebRTC connection.
+  const [a, b] = tabs
+  const rtt = await a.page.evaluate(async (id) => window.cache.ping(id), b.peerId)
+  expect(rtt).toBeGreaterThan(0)
+  const streams = await a.page.evaluate((id) => window.cache.libp2p.getConnections()
+    .filter((c: any) => c.remotePeer.toString() === id && c.remoteAddr.toString().includes('/webrtc'))
+    .flatMap((c: any) => c.streams.map((s: any) => s.protocol)), b.peerId)
+  expect(streams).toContain('/meshcache/1.0.0')
 })
 
 test('the demo page shows the peers (screenshot artifact)', async ({}, testInfo) => {
