@@ -1,61 +1,57 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Member, MeshCache } from '../src/index.js'
 
-const ATTEMPTS = 5
-const RETRY_MS = 250
 /** WebRTC set-up is CPU-heavy; a tab joining a big mesh upgrades a few pairs at a time. */
 const CONCURRENT_DIALS = 2
+/** ICE on a loaded machine can take seconds; a dial abandoned early leaves a half-made connection behind. */
+const DIAL_TIMEOUT_MS = 20_000
+/** How often a tab looks for pairs still without a direct connection (failed or not yet tried). */
+const SWEEP_MS = 3_000
 
 /**
  * Tabs meet through the relay; this moves each tab pair onto a direct WebRTC
  * connection. Only the tab with the lower peer id dials, so a pair never races
- * into two connections. A dial can come back with the still-pending relayed
- * connection, so the result is checked and the dial retried a few times.
+ * into two connections. A pair whose dial failed is tried again on the next
+ * sweep, for as long as both tabs are members.
  */
 export function upgradeToWebRTC (cache: MeshCache): void {
-  const queue: string[] = []
-  const queued = new Set<string>()
+  const dialing = new Set<string>()
   let running = 0
-  const next = (): void => {
-    while (running < CONCURRENT_DIALS && queue.length > 0) {
-      const target = queue.shift()!
+
+  const sweep = async (): Promise<void> => {
+    const status = await cache.status().catch(() => undefined)
+    if (status == null) return
+    for (const member of status.members) {
+      if (running >= CONCURRENT_DIALS) return
+      const target = webrtcAddress(member)
+      if (target == null || cache.peerId >= member.peerId || dialing.has(member.peerId) || hasDirect(cache, member.peerId)) continue
+      dialing.add(member.peerId)
       running++
-      void dialWebRTC(cache, target).finally(() => {
+      void dial(cache, target).finally(() => {
+        dialing.delete(member.peerId)
         running--
-        queued.delete(target)
-        next()
+        void sweep()
       })
     }
   }
-  const consider = (member: Member): void => {
-    const target = member.addrs.find(a => a.includes('/p2p-circuit/webrtc'))
-    if (target == null || cache.peerId >= member.peerId || queued.has(target)) return
-    queued.add(target)
-    queue.push(target)
-    next()
-  }
-  cache.addEventListener('member:join', evt => { consider((evt as CustomEvent<Member>).detail) })
-  // Members that advertised their WebRTC address only after they joined.
-  cache.libp2p.addEventListener('peer:update', evt => {
-    const member = { peerId: evt.detail.peer.id.toString(), addrs: evt.detail.peer.addresses.map(a => a.multiaddr.toString()) }
-    if (member.addrs.some(a => a.includes('/webrtc')) && !hasDirect(cache, member.peerId)) consider(member as Member)
-  })
+
+  const timer = setInterval(() => { void sweep() }, SWEEP_MS)
+  cache.addEventListener('member:join', () => { void sweep() })
+  // Stop sweeping once the cache is stopped.
+  cache.libp2p.addEventListener('stop', () => { clearInterval(timer) })
+  void sweep()
 }
 
-async function dialWebRTC (cache: MeshCache, addr: string): Promise<void> {
-  const target = multiaddr(addr)
-  const peer = target.getPeerId()
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (peer == null || hasDirect(cache, peer)) return
-    try {
-      // force: the relayed connection counts as a usable one, and libp2p would hand it back.
-      const connection = await cache.libp2p.dial(target, { signal: AbortSignal.timeout(10_000), force: true })
-      if (connection.remoteAddr.toString().includes('/webrtc')) return
-    } catch {
-      // Retried below: the other tab may not have its relay reservation yet.
-    }
-    if (hasDirect(cache, peer)) return
-    await new Promise(resolve => setTimeout(resolve, RETRY_MS * (attempt + 1)))
+function webrtcAddress (member: Pick<Member, 'addrs'>): string | undefined {
+  return member.addrs.find(a => a.includes('/p2p-circuit/webrtc'))
+}
+
+async function dial (cache: MeshCache, addr: string): Promise<void> {
+  try {
+    // force: the relayed connection counts as a usable one, and libp2p would hand it back.
+    await cache.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS), force: true })
+  } catch {
+    // The next sweep tries again.
   }
 }
 

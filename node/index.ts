@@ -1,5 +1,6 @@
 // The polyfill must run before libp2p's modules are evaluated: keep it first.
 import './polyfill.js'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { createCacheOn } from '../src/index.js'
@@ -11,8 +12,11 @@ export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
 
 /** Starts a Node peer: TCP and WebSockets, listening on `listen`, and joins its mesh. */
 export async function createCache (options: CacheOptions = {}): Promise<MeshCache> {
-  return createCacheOn(resolved => ({
-    transports: [tcp(), webSockets()],
-    addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
-  }), options)
+  return createCacheOn({
+    options: resolved => ({
+      // The circuit transport only dials: it reaches browser tabs through their relay.
+      transports: [tcp(), webSockets(), circuitRelayTransport()],
+      addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
+    })
+  }, options)
 }

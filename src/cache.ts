@@ -80,14 +80,20 @@ const SEED_ROUNDS = 3
 /**
  * A stream on the best connection to the peer: a direct one (WebRTC between
  * tabs, TCP between Node peers) over one relayed through the bootstrap node.
+ * With no connection yet, it dials the peer's non-WebRTC addresses: setting up
+ * WebRTC takes seconds and is the upgrade path's job (browser/), not a request's.
  */
 async function openStream (node: MeshNode, peer: string, protocol: string, timeoutMs: number): Promise<Stream> {
   const signal = AbortSignal.timeout(timeoutMs)
   const id = peerIdFromString(peer)
   const open = node.getConnections(id).filter(c => c.status === 'open')
-  const direct = open.find(c => !isRelayed(c.remoteAddr))
-  if (direct != null) return direct.newStream(protocol, { signal, runOnLimitedConnection: true })
-  return node.dialProtocol(id, protocol, { signal, runOnLimitedConnection: true })
+  const best = open.find(c => !isRelayed(c.remoteAddr)) ?? open[0]
+  if (best != null) return best.newStream(protocol, { signal, runOnLimitedConnection: true })
+  const known = await node.peerStore.get(id).then(p => p.addresses.map(a => a.multiaddr), () => [])
+  const plain = known.filter(a => !a.toString().includes('/webrtc'))
+  const target = plain.length > 0 ? plain.map(a => a.toString().includes('/p2p/' + peer) ? a : a.encapsulate(`/p2p/${peer}`)) : id
+  const connection = await node.dial(target, { signal })
+  return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
 }
 
 /**
@@ -408,15 +414,17 @@ export class MeshCache extends EventTarget {
     this.dispatchEvent(new CustomEvent('invalidate', { detail }))
   }
 
+  /** A member is alive when it answers a meshcache PING (on any connection, dialling if needed). */
   private async probe (peer: string): Promise<boolean> {
     if (this.state !== 'running') return true
     try {
-      await this.node.dial(peerIdFromString(peer), { signal: AbortSignal.timeout(Math.min(2_000, this.options.requestTimeoutMs)) })
+      await this.ctx.rpc.request(peer, { op: Op.PING }, Math.min(2_000, this.options.requestTimeoutMs))
       return true
     } catch {
       return false
     }
   }
+
 
   /** Dials every bootstrap address; a few rounds, since a relay may be busy or restarting. */
   private async dialSeeds (): Promise<string[]> {

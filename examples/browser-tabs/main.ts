@@ -20,7 +20,7 @@ window.cacheReady = createCache({
   bootstrap: params.getAll('bootstrap'),
   replicas: Number(params.get('replicas') ?? 2),
   role: params.get('role') === 'client' ? 'client' : 'owner',
-  heartbeatMs: Number(params.get('heartbeatMs') ?? 500),
+  heartbeatMs: Number(params.get('heartbeatMs') ?? 1000),
   webRTC: params.get('webrtc') !== '0'
 }).then(cache => {
   window.cache = cache

@@ -22,7 +22,7 @@ export interface MembershipInit {
 
 export interface MembershipComponents {
   gossip: Gossip
-  /** Whether a member whose connection just closed can still be reached. */
+  /** Whether a member that went silent, or whose connection closed, still answers. */
   probe: (peerId: string) => Promise<boolean>
 }
 
@@ -32,9 +32,11 @@ export type MemberInfo = Omit<Member, 'lastSeen' | 'keys'> & { keys?: number }
 
 /**
  * The live view of the mesh, kept by gossip heartbeats. A member joins on its
- * first heartbeat (or JOIN request), leaves on its leaving heartbeat (or LEAVE
- * request), and is declared dead after `missedHeartbeats` silent heartbeats —
- * or at once when its connection closes and it cannot be reached again.
+ * first heartbeat (or JOIN request) and leaves on its leaving heartbeat (or
+ * LEAVE request). A member silent for `missedHeartbeats` heartbeats, or whose
+ * connection closed, is probed directly and declared dead only when the probe
+ * fails: gossip on a loaded machine can lag by seconds, and a false death
+ * moves keys for nothing (and the extra work makes gossip lag more).
  */
 export class Membership {
   private readonly init: MembershipInit
@@ -47,6 +49,8 @@ export class Membership {
   private timer?: ReturnType<typeof setInterval>
   private unsubscribe?: () => void
   private beat = 0
+  /** Members being probed, so a slow probe is not started twice. */
+  private readonly probing = new Set<string>()
 
   constructor (components: MembershipComponents, init: MembershipInit) {
     this.components = components
@@ -124,10 +128,22 @@ export class Membership {
 
   /** A connection to the peer closed: if it cannot be reached again, it is dead now. */
   connectionClosed (peerId: string): void {
-    if (!this.view.has(peerId)) return
-    this.components.probe(peerId).then(alive => {
-      if (!alive) this.remove(peerId, 'dead')
-    }, () => { this.remove(peerId, 'dead') })
+    this.suspect(peerId)
+  }
+
+  /** Probes a member; it is dead when the probe fails, alive (touched) when it answers. */
+  private suspect (peerId: string): void {
+    const member = this.view.get(peerId)
+    if (member == null || this.probing.has(peerId)) return
+    this.probing.add(peerId)
+    const verdict = (alive: boolean): void => {
+      this.probing.delete(peerId)
+      // The member may have left, or restarted, while the probe was out.
+      if (this.view.get(peerId) !== member) return
+      if (alive) this.touch(peerId)
+      else this.remove(peerId, 'dead')
+    }
+    this.components.probe(peerId).then(verdict, () => { verdict(false) })
   }
 
   private depart (peerId: string, incarnation: number): void {
@@ -142,7 +158,7 @@ export class Membership {
     this.announce()
     const deadline = this.now() - this.init.heartbeatMs * this.init.missedHeartbeats
     for (const member of [...this.view.values()]) {
-      if (member.lastSeen < deadline) this.remove(member.peerId, 'dead')
+      if (member.lastSeen < deadline) this.suspect(member.peerId)
     }
   }
 

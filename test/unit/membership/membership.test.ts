@@ -166,7 +166,9 @@ describe('Membership', () => {
   })
 
   it('a goodbye heard after the member was declared dead still keeps that incarnation out', async () => {
-    const { bus, membership, events } = setup()
+    const { bus, membership, events, probeResult } = setup()
+    // The silent peer is really gone: probes of it fail.
+    probeResult.value = false
     await beat(bus, 'B', { incarnation: 5n })
     await advance((MISSED + 1) * HEARTBEAT_MS)
     expect(membership.has('B')).toBe(false)
@@ -177,7 +179,9 @@ describe('Membership', () => {
   })
 
   it('a member silent for missedHeartbeats heartbeats is dead', async () => {
-    const { bus, membership, events } = setup()
+    const { bus, membership, events, probeResult } = setup()
+    // The silent peer is really gone: probes of it fail.
+    probeResult.value = false
     await beat(bus, 'B')
     await advance((MISSED - 1) * HEARTBEAT_MS)
     expect(membership.has('B')).toBe(true)
@@ -188,7 +192,9 @@ describe('Membership', () => {
   })
 
   it('a member that keeps beating stays, and a dead one rejoins when it beats again', async () => {
-    const { bus, membership, events } = setup()
+    const { bus, membership, events, probeResult } = setup()
+    // The silent peer is really gone: probes of it fail.
+    probeResult.value = false
     await beat(bus, 'B')
     for (let i = 0; i < 10; i++) {
       await advance(HEARTBEAT_MS)
@@ -204,8 +210,19 @@ describe('Membership', () => {
     expect(events.map(e => e.type)).toEqual(['join', 'leave', 'join'])
   })
 
+  it('a silent member that still answers a probe stays', async () => {
+    const { bus, membership, events, probes } = setup()
+    await beat(bus, 'B')
+    await advance((MISSED + 1) * HEARTBEAT_MS)
+    expect(membership.has('B')).toBe(true)
+    expect(probes.filter(p => p === 'B').length).toBeGreaterThanOrEqual(1)
+    expect(events.map(e => e.type)).toEqual(['join'])
+  })
+
   it('touch() keeps a member alive without heartbeats', async () => {
-    const { bus, membership } = setup()
+    const { bus, membership, probeResult } = setup()
+    // The silent peer is really gone: probes of it fail.
+    probeResult.value = false
     await beat(bus, 'B')
     for (let i = 0; i < 10; i++) {
       await advance(HEARTBEAT_MS)
