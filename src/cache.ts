@@ -78,21 +78,30 @@ const DEFAULT_KEYSPACE = 'default'
 const SEED_ROUNDS = 3
 
 /**
- * A stream on the best connection to the peer: a direct one (WebRTC between
- * tabs, TCP between Node peers) over one relayed through the bootstrap node.
- * With no connection yet, it dials the peer's non-WebRTC addresses: setting up
- * WebRTC takes seconds and is the upgrade path's job (browser/), not a request's.
+ * A stream on the best connection to the peer: direct ones (WebRTC between
+ * tabs, TCP between Node peers) first, newest first, then relayed ones — a
+ * connection that cannot open a stream in time (a WebRTC connection whose other
+ * end gave up, say) hands over to the next. With no connection, it dials the
+ * peer's non-WebRTC addresses: setting up WebRTC takes seconds and is the
+ * upgrade path's job (browser/), not a request's.
  */
 async function openStream (node: MeshNode, peer: string, protocol: string, timeoutMs: number): Promise<Stream> {
-  const signal = AbortSignal.timeout(timeoutMs)
   const id = peerIdFromString(peer)
-  const open = node.getConnections(id).filter(c => c.status === 'open')
-  const best = open.find(c => !isRelayed(c.remoteAddr)) ?? open[0]
-  if (best != null) return best.newStream(protocol, { signal, runOnLimitedConnection: true })
+  const open = node.getConnections(id).filter(c => c.status === 'open').reverse()
+  const ordered = [...open.filter(c => !isRelayed(c.remoteAddr)), ...open.filter(c => isRelayed(c.remoteAddr))]
+  const perTry = ordered.length > 1 ? Math.max(500, Math.floor(timeoutMs / ordered.length)) : timeoutMs
+  for (const connection of ordered) {
+    try {
+      return await connection.newStream(protocol, { signal: AbortSignal.timeout(perTry), runOnLimitedConnection: true })
+    } catch {
+      // Try the next connection.
+    }
+  }
+  const signal = AbortSignal.timeout(timeoutMs)
   const known = await node.peerStore.get(id).then(p => p.addresses.map(a => a.multiaddr), () => [])
   const plain = known.filter(a => !a.toString().includes('/webrtc'))
   const target = plain.length > 0 ? plain.map(a => a.toString().includes('/p2p/' + peer) ? a : a.encapsulate(`/p2p/${peer}`)) : id
-  const connection = await node.dial(target, { signal })
+  const connection = await node.dial(target, { signal, force: ordered.length > 0 })
   return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
 }
 

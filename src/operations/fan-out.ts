@@ -8,7 +8,8 @@ export const MAX_BATCH_BYTES = 512 * 1024
 
 /**
  * Sends every key to all of its owners, one frame per owner (split when a
- * batch would be too large), and merges the answers: a key's flag is true
+ * batch would be too large; retried once when the owner is still a member),
+ * and merges the answers: a key's flag is true
  * when any owner said so. Every key must reach at least one owner; when one
  * reaches none, the whole call rejects with ERR_UNAVAILABLE, after the other
  * keys were written — a network failure, unlike bad input, can leave part of a
@@ -35,14 +36,20 @@ export async function toAllOwners (
   const acked = new Array<boolean>(keys.length).fill(false)
   let lastError: unknown
   await Promise.all([...byOwner].flatMap(([owner, indexes]) => chunk(indexes, sizeOf).map(async part => {
-    try {
-      const reply = await call(ctx, owner, makeFrame(part))
-      part.forEach((index, i) => {
-        acked[index] = true
-        if (reply.found[i] === true) flags[index] = true
-      })
-    } catch (err) {
-      lastError = err
+    // One retry: a write carries its version, so sending it twice is harmless,
+    // and a stream that could not open in time often can a moment later.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const reply = await call(ctx, owner, makeFrame(part))
+        part.forEach((index, i) => {
+          acked[index] = true
+          if (reply.found[i] === true) flags[index] = true
+        })
+        return
+      } catch (err) {
+        lastError = err
+        if (!retriable(err) || !ctx.membership.has(owner)) return
+      }
     }
   })))
   const lost = acked.indexOf(false)
@@ -50,6 +57,10 @@ export async function toAllOwners (
     throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no owner of key ${JSON.stringify(keys[lost])} answered: ${(lastError as Error)?.message}`, { cause: lastError })
   }
   return flags
+}
+
+function retriable (err: unknown): boolean {
+  return err instanceof MeshCacheError && (err.code === ErrorCodes.UNAVAILABLE || err.code === ErrorCodes.TIMEOUT)
 }
 
 function chunk (indexes: number[], sizeOf: (index: number) => number): number[][] {

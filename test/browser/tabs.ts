@@ -32,15 +32,30 @@ export async function openTab (browser: Browser, bootstrap: string, mesh: string
 
 /** Resolves once every tab's view holds `count` members. */
 export async function waitForMembers (tabs: Tab[], count: number, timeoutMs = 30_000): Promise<void> {
-  await Promise.all(tabs.map(async tab => tab.page.waitForFunction(
-    async (n) => (await window.cache!.status()).members.length === n, count, { timeout: timeoutMs, polling: 100 })))
+  await explained(tabs, Promise.all(tabs.map(async tab => tab.page.waitForFunction(
+    async (n) => (await window.cache!.status()).members.length === n, count, { timeout: timeoutMs, polling: 250 }))))
+}
+
+/** On failure, says where each tab stood: members seen, direct and total connections. */
+async function explained (tabs: Tab[], waiting: Promise<unknown>): Promise<void> {
+  try {
+    await waiting
+  } catch (err) {
+    const states = await Promise.all(tabs.map(async tab => tab.page.evaluate(async () => {
+      const connections = window.cache.libp2p.getConnections()
+      const members = (await window.cache.status()).members.length
+      const direct = connections.filter((c: any) => c.remoteAddr.toString().includes('/webrtc')).length
+      return `${members} members, ${direct}/${connections.length} direct`
+    }).catch((e: Error) => e.message)))
+    throw new Error(`${(err as Error).message}\n${states.map((s, i) => `  tab ${i} ${tabs[i].peerId.slice(-6)}: ${s}`).join('\n')}`)
+  }
 }
 
 /** Resolves once every pair of tabs has a direct WebRTC connection. */
 export async function waitForWebRTC (tabs: Tab[], timeoutMs = 30_000): Promise<void> {
-  await Promise.all(tabs.map(async tab => tab.page.waitForFunction((ids: string[]) => ids.every(id =>
+  await explained(tabs, Promise.all(tabs.map(async tab => tab.page.waitForFunction((ids: string[]) => ids.every(id =>
     window.cache.libp2p.getConnections().some((c: any) => c.remotePeer.toString() === id && c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))),
-  tabs.filter(t => t !== tab).map(t => t.peerId), { timeout: timeoutMs, polling: 200 })))
+  tabs.filter(t => t !== tab).map(t => t.peerId), { timeout: timeoutMs, polling: 250 }))))
 }
 
 export async function closeAll (tabs: Tab[]): Promise<void> {
