@@ -1,0 +1,117 @@
+/**
+ * Browser figures (issue 3): time for 3 and 8 tabs to mesh, tab→tab get
+ * latency over the relay and over WebRTC, and the bundle size. Run inside the
+ * test network namespace: `npm run bench:browser`.
+ * Prints a table and writes bench/results/browser.json.
+ */
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import fastifyStatic from '@fastify/static'
+import { chromium } from '@playwright/test'
+import Fastify from 'fastify'
+import { startRelay } from '../node/relay.js'
+import type { Page } from '@playwright/test'
+
+
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-features=WebRtcHideLocalIpsWithMdns']
+const GETS = 300
+const root = new URL('../../', import.meta.url)
+
+const site = Fastify()
+await site.register(fastifyStatic, { root: fileURLToPath(new URL('dist/demo/', root)) })
+const base = await site.listen({ port: 0, host: '127.0.0.1' })
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS })
+
+interface Mesh { pages: Page[], peerIds: string[], stop: () => Promise<void> }
+
+async function openMesh (tabs: number, query: Record<string, string>): Promise<Mesh & { joinedMs: number, directMs?: number }> {
+  const mesh = `bench-${tabs}-${Date.now()}`
+  const relay = await startRelay({ mesh, listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'] })
+  const bootstrap = relay.multiaddrs.find(a => a.includes('/ws/'))!
+  const url = `${base}/?${new URLSearchParams({ bootstrap, mesh, ...query }).toString()}`
+  const start = Date.now()
+  const pages = await Promise.all(Array.from({ length: tabs }, async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(url)
+    return page
+  }))
+  const peerIds = await Promise.all(pages.map(async p => p.evaluate(async () => (await (window as any).cacheReady).peerId)))
+  await Promise.all(pages.map(async p => p.waitForFunction(async (n) => (await (window as any).cache.status()).members.length === n, tabs + 1, { timeout: 180_000, polling: 100 })))
+  const joinedMs = Date.now() - start
+  let directMs: number | undefined
+  if (query.webrtc !== '0') {
+    await Promise.all(pages.map(async (p, i) => p.waitForFunction((ids: string[]) => ids.every(id =>
+      (window as any).cache.libp2p.getConnections().some((c: any) => c.remotePeer.toString() === id && c.remoteAddr.toString().includes('/webrtc'))),
+    peerIds.filter((_, j) => j !== i), { timeout: 180_000, polling: 100 })))
+    directMs = Date.now() - start
+  }
+  return {
+    pages,
+    peerIds,
+    joinedMs,
+    directMs,
+    stop: async () => {
+      await Promise.allSettled(pages.map(async p => p.context().close()))
+      await relay.stop()
+    }
+  }
+}
+
+/** Tab 0 reads keys owned by tab 1 only (not by tab 0, not by the relay), near cache off. */
+async function getLatency (mesh: Mesh): Promise<{ p50: number, p99: number }> {
+  const [reader, owner] = mesh.pages
+  const keys: string[] = await owner.evaluate(async ({ readerId, count }) => {
+    const found: string[] = []
+    for (let i = 0; found.length < count && i < 100_000; i++) {
+      const key = `lat:${i}`
+      const owners: string[] = (window as any).cache.ownersOf(key)
+      if (owners[0] === (window as any).cache.peerId && !owners.includes(readerId)) found.push(key)
+    }
+    await (window as any).cache.setMany(found.map(k => [k, 'x'.repeat(100)]))
+    return found
+  }, { readerId: mesh.peerIds[0], count: 20 })
+  const samples: number[] = await reader.evaluate(async ({ ks, n }) => {
+    const out: number[] = []
+    for (let i = 0; i < n; i++) {
+      const t = performance.now()
+      await (window as any).cache.get(ks[i % ks.length])
+      out.push(performance.now() - t)
+    }
+    return out
+  }, { ks: keys, n: GETS })
+  samples.sort((a, b) => a - b)
+  return { p50: samples[Math.floor(samples.length * 0.5)], p99: samples[Math.floor(samples.length * 0.99)] }
+}
+
+const results: Record<string, unknown> = {}
+const rows: string[][] = []
+for (const tabs of [3, 8]) {
+  const mesh = await openMesh(tabs, { replicas: '1', nearEntries: '0' })
+  results[`mesh${tabs}`] = { joinedMs: mesh.joinedMs, webrtcMs: mesh.directMs }
+  rows.push([`${tabs} tabs: all members seen`, `${mesh.joinedMs} ms`], [`${tabs} tabs: every pair on WebRTC`, `${mesh.directMs} ms`])
+  if (tabs === 3) {
+    const direct = await getLatency(mesh)
+    results.getWebRTC = direct
+    rows.push(['tab→tab get over WebRTC, p50 / p99', `${direct.p50.toFixed(2)} / ${direct.p99.toFixed(2)} ms`])
+  }
+  await mesh.stop()
+}
+const relayed = await openMesh(3, { replicas: '1', nearEntries: '0', webrtc: '0' })
+const overRelay = await getLatency(relayed)
+results.getRelay = overRelay
+rows.push(['tab→tab get over the relay, p50 / p99', `${overRelay.p50.toFixed(2)} / ${overRelay.p99.toFixed(2)} ms`])
+await relayed.stop()
+
+const bundle = readFileSync(new URL('dist/bundle/meshcache.js', root))
+results.bundle = { raw: bundle.byteLength, gzip: gzipSync(bundle).byteLength }
+rows.push(['browser bundle (dist/bundle/meshcache.js) raw / gzip', `${(bundle.byteLength / 1024).toFixed(0)} KiB / ${(gzipSync(bundle).byteLength / 1024).toFixed(0)} KiB`])
+
+await browser.close()
+await site.close()
+const width = Math.max(...rows.map(r => r[0].length))
+console.log(`browser figures (${GETS} gets of 100 B values, near cache off; headless Chromium, one context per tab)`)
+for (const [name, value] of rows) console.log(`${name.padEnd(width)}  ${value}`)
+mkdirSync(new URL('bench/results/', root), { recursive: true })
+writeFileSync(new URL('bench/results/browser.json', root), JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2) + '\n')
