@@ -8,7 +8,7 @@ describe('five peers in one process, public API only', () => {
   let peers: MeshCache[]
 
   beforeAll(async () => {
-    cluster = await startCluster(5, { replicas: 2 })
+    cluster = await startCluster(5, { replicas: 2, leaseTimeoutMs: 400 })
     peers = cluster.peers
   })
   afterAll(async () => { await cluster?.stop() })
@@ -120,7 +120,7 @@ describe('five peers in one process, public API only', () => {
       await new Promise(resolve => setTimeout(resolve, 100))
       return `loaded ${key}`
     }
-    const asks = Array.from({ length: 50 }, (_, i) => peers[i % peers.length].getOrLoad('slow', loader))
+    const asks = Array.from({ length: 100 }, (_, i) => peers[i % peers.length].getOrLoad('slow', loader))
     const values = await Promise.all(asks)
     expect(new Set(values)).toEqual(new Set(['loaded slow']))
     expect(loads).toBe(1)
@@ -146,6 +146,33 @@ describe('five peers in one process, public API only', () => {
     }
     expect(await peers[0].has('broken')).toBe(false)
     await expect(peers[0].getOrLoad('no-loader-here')).rejects.toMatchObject({ code: 'ERR_NO_LOADER' })
+  })
+
+  it('a lease not filled in time passes to the next asker with a loader', async () => {
+    let first = 0
+    let second = 0
+    // The first holder's loader hangs past leaseTimeoutMs (400 ms); the other asker takes over.
+    const hanging = peers[0].getOrLoad('stuck', async () => { first++; await new Promise(resolve => setTimeout(resolve, 2_000)); return 'late' })
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const heir = await peers[3].getOrLoad('stuck', async () => { second++; return 'heir' })
+    expect(heir).toBe('heir')
+    expect([first, second]).toEqual([1, 1])
+    expect(await peers[1].get('stuck')).toBe('heir')
+    expect(await hanging).toBe('late') // its own caller still gets what it loaded
+  })
+
+  it('pub/sub channels reach every other peer; ping measures a round trip', async () => {
+    const received = peers.slice(1).map(() => [] as unknown[])
+    const offs = peers.slice(1).map((peer, i) => peer.subscribe('news', (data, from) => { received[i].push({ data, from }) }))
+    await waitFor(async () => {
+      await peers[0].publish('news', { headline: 'hello' })
+      return received.every(r => r.length > 0)
+    }, 10_000, 'every subscriber to hear the channel')
+    for (const r of received) expect(r[0]).toEqual({ data: { headline: 'hello' }, from: peers[0].peerId })
+    offs.forEach(off => { off() })
+    const rtt = await peers[0].ping(peers[4].peerId)
+    expect(rtt).toBeGreaterThan(0)
+    expect(rtt).toBeLessThan(5_000)
   })
 
   it('status counts members, keys, hits and misses', async () => {
