@@ -22,7 +22,7 @@ import { Op } from './protocol/frame.js'
 import { Rpc } from './protocol/rpc.js'
 import { Store } from './store/index.js'
 import { topicOf } from './util/gossip.js'
-import { checkName, decodeValue, encodeValue } from './values.js'
+import { checkName, checkTtl, decodeValue, encodeValue } from './values.js'
 import type { InvalidationItem } from './invalidation/invalidator.js'
 import type { MeshNode } from './libp2p.js'
 import type { LeaveReason, Member, Role } from './membership/member.js'
@@ -41,6 +41,10 @@ export interface KeyspaceOptions {
   ttlMs?: number
   /** Loader used by getOrLoad when the call gives none. */
   load?: Loader
+  /** Negative caching: how long getOrLoad remembers that the loader found nothing. Default 0 (never). */
+  missTtlMs?: number
+  /** Stale-while-revalidate: how long past its TTL getOrLoad still serves a value while one asker refreshes it. Default 0. */
+  staleMs?: number
 }
 
 export interface MemberStatus {
@@ -238,6 +242,12 @@ export class MeshCache extends EventTarget {
   keyspace (name: string, options: KeyspaceOptions = {}): Keyspace {
     this.guard()
     checkName(name, 'keyspace')
+    for (const option of ['ttlMs', 'maxBytes', 'missTtlMs', 'staleMs'] as const) {
+      if (options[option] !== undefined) checkTtl(options[option], option)
+    }
+    if (options.load !== undefined && typeof options.load !== 'function') {
+      throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'load must be a function')
+    }
     const config = { ...this.ctx.keyspaces.get(name), ...options }
     this.ctx.keyspaces.set(name, config)
     if (config.maxBytes != null) this.ctx.store.configure(name, { maxBytes: config.maxBytes })

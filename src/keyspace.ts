@@ -5,7 +5,9 @@ import { expireKey } from './operations/expire.js'
 import { getEntries } from './operations/get.js'
 import { getOrLoad } from './operations/get-or-load.js'
 import { setEntries } from './operations/set.js'
-import { checkKey, checkTtl, decodeValue, encodeValue } from './values.js'
+import { isFresh } from './operations/entries.js'
+import { checkKey, checkTtl, decodeValue, encodeValue, isMissMarker } from './values.js'
+import type { StoredEntry } from './store/index.js'
 import type { Context, Loader } from './operations/context.js'
 import type { EncodedWrite } from './operations/set.js'
 import type { Value } from './values.js'
@@ -43,7 +45,7 @@ export class Keyspace {
 
   async getMany (keys: string[]): Promise<Array<Value | undefined>> {
     this.checkKeys(keys)
-    const entries = await getEntries(this.ctx, this.name, keys)
+    const entries = await this.readable(keys)
     return entries.map(entry => {
       if (entry == null) { this.ctx.counters.misses++; return undefined }
       this.ctx.counters.hits++
@@ -53,16 +55,18 @@ export class Keyspace {
 
   async has (key: string): Promise<boolean> {
     this.checkKeys([key])
-    const [entry] = await getEntries(this.ctx, this.name, [key])
+    const [entry] = await this.readable([key])
     return entry != null
   }
 
   /** Milliseconds the key has left; -1 when it never expires; undefined when absent. */
   async ttl (key: string): Promise<number | undefined> {
     this.checkKeys([key])
-    const [entry] = await getEntries(this.ctx, this.name, [key])
+    const [entry] = await this.readable([key])
     if (entry == null) return undefined
-    return entry.expiresAt === 0 ? -1 : Math.max(0, entry.expiresAt - this.ctx.now())
+    // The TTL the writer gave ends where the value turns stale.
+    const end = entry.staleAt ?? entry.expiresAt
+    return end === 0 ? -1 : Math.max(0, end - this.ctx.now())
   }
 
   async set (key: string, value: Value, options: SetOptions = {}): Promise<void> {
@@ -76,7 +80,7 @@ export class Keyspace {
       const { key, value, ttlMs } = Array.isArray(item) ? { key: item[0], value: item[1], ttlMs: undefined } : item
       checkKey(key)
       if (ttlMs !== undefined) checkTtl(ttlMs)
-      writes.push({ key, value: encodeValue(value, this.ctx.settings.maxValueBytes), expiresAt: expiryFor(this.ctx, this.name, ttlMs) })
+      writes.push({ key, value: encodeValue(value, this.ctx.settings.maxValueBytes), ...expiryFor(this.ctx, this.name, ttlMs) })
     }
     if (writes.length > 0) await setEntries(this.ctx, this.name, writes)
   }
@@ -104,7 +108,10 @@ export class Keyspace {
   /**
    * Read-through: the value, or the loader's value when the key is missing —
    * loaded once mesh-wide however many peers ask at once. The loader defaults
-   * to the keyspace's `load`. A loader returning undefined caches nothing.
+   * to the keyspace's `load`. A loader returning undefined caches nothing,
+   * unless the keyspace has `missTtlMs`: then the miss itself is cached. In a
+   * keyspace with `staleMs`, a value past its TTL is still served for up to
+   * staleMs while one asker mesh-wide refreshes it in the background.
    */
   async getOrLoad (key: string, loader?: Loader, options: GetOrLoadOptions = {}): Promise<Value | undefined> {
     this.checkKeys([key])
@@ -113,7 +120,7 @@ export class Keyspace {
     }
     if (options.ttlMs !== undefined) checkTtl(options.ttlMs)
     const entry = await getOrLoad(this.ctx, this.name, key, loader, options.ttlMs)
-    if (entry == null) { this.ctx.counters.misses++; return undefined }
+    if (entry == null || isMissMarker(entry.value)) { this.ctx.counters.misses++; return undefined }
     this.ctx.counters.hits++
     return decodeValue(entry.value)
   }
@@ -122,6 +129,12 @@ export class Keyspace {
   ownersOf (key: string): string[] {
     checkKey(key)
     return this.ctx.owners(this.name, key)
+  }
+
+  /** Entries plain reads may serve: cached misses and stale values count as absent. */
+  private async readable (keys: string[]): Promise<Array<StoredEntry | undefined>> {
+    const now = this.ctx.now()
+    return (await getEntries(this.ctx, this.name, keys)).map(entry => entry != null && isFresh(entry, now) ? entry : undefined)
   }
 
   private checkKeys (keys: string[]): void {

@@ -9,6 +9,7 @@ const LONE_SURROGATE = /\p{Surrogate}/u
 
 const TAG_JSON = 0
 const TAG_BYTES = 1
+const TAG_MISS = 2
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -66,6 +67,17 @@ export function encodeValue (value: unknown, maxValueBytes: number): Uint8Array 
     throw new MeshCacheError(ErrorCodes.VALUE_TOO_LARGE, `value is ${bytes.byteLength - 1} bytes, over maxValueBytes ${maxValueBytes}`)
   }
   return bytes
+}
+
+/**
+ * What getOrLoad stores when a keyspace caches misses (`missTtlMs`): a loader
+ * found nothing, and asking again before it expires would find nothing too.
+ * Reads see it as absent.
+ */
+export const MISS_MARKER = Uint8Array.of(TAG_MISS)
+
+export function isMissMarker (bytes: Uint8Array): boolean {
+  return bytes.byteLength === 1 && bytes[0] === TAG_MISS
 }
 
 export function decodeValue (bytes: Uint8Array): Value {

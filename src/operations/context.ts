@@ -26,6 +26,10 @@ export interface KeyspaceConfig {
   ttlMs?: number
   maxBytes?: number
   load?: Loader
+  /** How long getOrLoad remembers that the loader found nothing. 0 = not at all. */
+  missTtlMs?: number
+  /** How long past its TTL getOrLoad may serve a value while one asker refreshes it. */
+  staleMs?: number
 }
 
 export interface Counters {
@@ -82,10 +86,18 @@ export async function call (ctx: Context, peer: string, frame: Partial<Frame>, t
   return { ...EMPTY, ...(await handler({ ...EMPTY, ...frame }, ctx.self)), response: true }
 }
 
-/** Absolute expiry for a write: an explicit TTL, else the keyspace's, else the cache's default. */
-export function expiryFor (ctx: Context, keyspace: string, ttlMs: number | undefined): number {
-  const ttl = ttlMs ?? ctx.keyspaces.get(keyspace)?.ttlMs ?? ctx.settings.defaultTtlMs
-  return ttl > 0 ? ctx.now() + ttl : 0
+/**
+ * When a write expires: an explicit TTL, else the keyspace's, else the cache's
+ * default. In a keyspace with `staleMs`, the value turns stale at the TTL and
+ * is kept `staleMs` longer for getOrLoad to serve while it refreshes.
+ */
+export function expiryFor (ctx: Context, keyspace: string, ttlMs: number | undefined): { expiresAt: number, staleAt?: number } {
+  const config = ctx.keyspaces.get(keyspace)
+  const ttl = ttlMs ?? config?.ttlMs ?? ctx.settings.defaultTtlMs
+  if (ttl <= 0) return { expiresAt: 0 }
+  const freshUntil = ctx.now() + ttl
+  const staleMs = config?.staleMs ?? 0
+  return staleMs > 0 ? { expiresAt: freshUntil + staleMs, staleAt: freshUntil } : { expiresAt: freshUntil }
 }
 
 /** Groups keys by the peer list that should serve them, keeping each key's index. */

@@ -1,10 +1,24 @@
+import { isMissMarker } from '../values.js'
 import type { Entry } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 
 export function toWire (keyspace: string, key: string, entry: StoredEntry): Entry {
-  return { keyspace, key, value: entry.value, version: entry.version, expiresAt: BigInt(entry.expiresAt) }
+  return { keyspace, key, value: entry.value, version: entry.version, expiresAt: BigInt(entry.expiresAt), staleAt: BigInt(entry.staleAt ?? 0) }
 }
 
 export function fromWire (entry: Entry): StoredEntry {
-  return { value: entry.value, version: entry.version, expiresAt: Number(entry.expiresAt) }
+  const staleAt = Number(entry.staleAt)
+  return staleAt > 0
+    ? { value: entry.value, version: entry.version, expiresAt: Number(entry.expiresAt), staleAt }
+    : { value: entry.value, version: entry.version, expiresAt: Number(entry.expiresAt) }
+}
+
+/** Past its TTL, kept only for getOrLoad to serve while it refreshes (keyspace `staleMs`). */
+export function isStale (entry: StoredEntry, now: number): boolean {
+  return entry.staleAt != null && entry.staleAt > 0 && entry.staleAt <= now
+}
+
+/** Whether plain reads may serve the entry: not a cached miss, and not stale. */
+export function isFresh (entry: StoredEntry, now: number): boolean {
+  return !isMissMarker(entry.value) && !isStale(entry, now)
 }

@@ -1,20 +1,30 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Op } from '../protocol/frame.js'
-import { encodeValue } from '../values.js'
+import { MISS_MARKER, encodeValue } from '../values.js'
 import { applyWrite } from './apply.js'
 import { call, expiryFor } from './context.js'
-import { fromWire, toWire } from './entries.js'
+import { fromWire, isStale, toWire } from './entries.js'
 import { toAllOwners } from './fan-out.js'
 import type { Context, Loader } from './context.js'
 import type { Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 
-/** Owner: the value, or a lease to load it, or a wait for whoever holds the lease. */
+/**
+ * Owner: the value, or a lease to load it, or a wait for whoever holds the
+ * lease. A stale value (keyspace `staleMs`) is served at once, and the first
+ * asker able to load gets a lease to refresh it in the background.
+ */
 export async function handleLease (ctx: Context, frame: Frame, peer: string): Promise<Partial<Frame>> {
   const key = frame.keys[0]
+  const id = leaseId(frame.keyspace, key)
   const entry = ctx.store.get(frame.keyspace, key)
-  if (entry != null) return { entries: [toWire(frame.keyspace, key, entry)] }
-  return ctx.leases.acquire(leaseId(frame.keyspace, key), peer, frame.canLoad, frame.waitMs)
+  if (entry == null) return ctx.leases.acquire(id, peer, frame.canLoad, frame.waitMs)
+  const reply: Partial<Frame> = { entries: [toWire(frame.keyspace, key, entry)] }
+  if (isStale(entry, ctx.now()) && frame.canLoad) {
+    const lease = ctx.leases.tryGrant(id, peer)
+    if (lease != null) reply.lease = lease
+  }
+  return reply
 }
 
 /**
@@ -54,7 +64,7 @@ export async function handleFill (ctx: Context, frame: Frame): Promise<Partial<F
  */
 export async function getOrLoad (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<StoredEntry | undefined> {
   const near = ctx.near.get(keyspace, key)
-  if (near != null) return near
+  if (near != null && !isStale(near, ctx.now())) return near
   const id = leaseId(keyspace, key)
   let pending = ctx.loading.get(id)
   if (pending == null) {
@@ -82,7 +92,12 @@ async function viaOwners (ctx: Context, keyspace: string, key: string, loader: L
     const found = reply.entries[0]
     if (found != null) {
       const entry = fromWire(found)
-      if (!owners.includes(ctx.self)) ctx.near.set(keyspace, key, { ...entry, owner, fetchedAt: ctx.now() })
+      if (reply.lease !== 0n && loader != null) {
+        // Stale-while-revalidate: answer with the stale value, refresh behind it.
+        load(ctx, owner, keyspace, key, loader, reply.lease, ttlMs).catch(() => {})
+      } else if (!owners.includes(ctx.self) && !isStale(entry, ctx.now())) {
+        ctx.near.set(keyspace, key, { ...entry, owner, fetchedAt: ctx.now() })
+      }
       return entry
     }
     if (reply.lease === 0n) {
@@ -101,8 +116,11 @@ async function load (ctx: Context, owner: string, keyspace: string, key: string,
   try {
     ctx.counters.loads++
     const value = await loader(key)
+    const missTtlMs = ctx.keyspaces.get(keyspace)?.missTtlMs ?? 0
     if (value !== undefined) {
-      entry = { value: encodeValue(value, ctx.settings.maxValueBytes), version: 0n, expiresAt: expiryFor(ctx, keyspace, ttlMs) }
+      entry = { value: encodeValue(value, ctx.settings.maxValueBytes), version: 0n, ...expiryFor(ctx, keyspace, ttlMs) }
+    } else if (missTtlMs > 0) {
+      entry = { value: MISS_MARKER, version: 0n, expiresAt: ctx.now() + missTtlMs }
     }
   } catch (err) {
     const message = (err as Error)?.message ?? String(err)

@@ -57,6 +57,11 @@ export class LeaseTable {
     })
   }
 
+  /** A lease for `holder` when none is out for `id` (a stale value's refresh), else undefined. */
+  tryGrant (id: string, holder: string): bigint | undefined {
+    return this.leases.has(id) ? undefined : this.grant(id, holder, [])
+  }
+
   /** Whether `token` is the live lease of `id`. */
   holds (id: string, token: bigint): boolean {
     return this.leases.get(id)?.token === token

@@ -10,6 +10,7 @@ export interface EncodedWrite {
   /** Already encoded (values.ts) and size-checked. */
   value: Uint8Array
   expiresAt: number
+  staleAt?: number
 }
 
 /** Owner: stores each entry that is newer than what it has; found[i] = stored. */
@@ -23,7 +24,7 @@ export async function handleSet (ctx: Context, frame: Frame): Promise<Partial<Fr
  * own the key keeps the value in its near cache: it reads its own writes.
  */
 export async function setEntries (ctx: Context, keyspace: string, writes: EncodedWrite[]): Promise<void> {
-  const entries = writes.map(({ key, value, expiresAt }) => toWire(keyspace, key, { value, version: ctx.clock.tick(), expiresAt }))
+  const entries = writes.map(({ key, value, expiresAt, staleAt }) => toWire(keyspace, key, { value, version: ctx.clock.tick(), expiresAt, staleAt }))
   await toAllOwners(ctx, keyspace, writes.map(w => w.key),
     indexes => ({ op: Op.SET, entries: indexes.map(i => entries[i]) }),
     index => entries[index].value.byteLength + entries[index].key.length * 3)

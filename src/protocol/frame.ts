@@ -17,6 +17,7 @@ export interface Entry {
   value: Uint8Array
   version: bigint
   expiresAt: bigint
+  staleAt: bigint
 }
 
 export namespace Entry {
@@ -54,6 +55,11 @@ export namespace Entry {
           w.uint64(obj.expiresAt)
         }
 
+        if ((obj.staleAt != null && obj.staleAt !== 0n)) {
+          w.uint32(48)
+          w.uint64(obj.staleAt)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -63,7 +69,8 @@ export namespace Entry {
           key: '',
           value: uint8ArrayAlloc(0),
           version: 0n,
-          expiresAt: 0n
+          expiresAt: 0n,
+          staleAt: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -90,6 +97,10 @@ export namespace Entry {
             }
             case 5: {
               obj.expiresAt = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.staleAt = reader.uint64()
               break
             }
             default: {

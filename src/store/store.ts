@@ -8,6 +8,12 @@ export interface StoredEntry {
   version: bigint
   /** Absolute epoch ms on the store's clock; 0 = never expires. */
   expiresAt: number
+  /**
+   * Absolute epoch ms after which the value is stale: kept until expiresAt
+   * only so getOrLoad can serve it while one asker refreshes it. 0 or absent =
+   * never stale. The store does not look at it.
+   */
+  staleAt?: number
 }
 
 /** Byte budget of one keyspace on this peer. */

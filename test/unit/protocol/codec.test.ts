@@ -41,8 +41,8 @@ const sample: Partial<Frame> = {
   keyspace: 'users',
   keys: ['a', 'ключ', '🙂'],
   entries: [
-    { keyspace: 'users', key: 'a', value: new Uint8Array([0, 1, 255]), version: (1_700_000_000_000n << 16n) | 42n, expiresAt: 1_700_000_060_000n },
-    { keyspace: 'users', key: 'b', value: new Uint8Array(0), version: 2n ** 64n - 1n, expiresAt: 0n }
+    { keyspace: 'users', key: 'a', value: new Uint8Array([0, 1, 255]), version: (1_700_000_000_000n << 16n) | 42n, expiresAt: 1_700_000_060_000n, staleAt: 1_700_000_050_000n },
+    { keyspace: 'users', key: 'b', value: new Uint8Array(0), version: 2n ** 64n - 1n, expiresAt: 0n, staleAt: 0n }
   ],
   version: 2n ** 63n + 5n,
   expiresAt: 123n,
@@ -175,7 +175,7 @@ describe('encodeFrame / FrameDecoder', () => {
   it('enforces the item-count limit on every repeated field', () => {
     const fields: Array<[string, (n: number) => Partial<Frame>]> = [
       ['keys', n => ({ keys: Array.from({ length: n }, (_, i) => `k${i}`) })],
-      ['entries', n => ({ entries: Array.from({ length: n }, (_, i) => ({ keyspace: 's', key: `k${i}`, value: new Uint8Array([1]), version: 1n, expiresAt: 0n })) })],
+      ['entries', n => ({ entries: Array.from({ length: n }, (_, i) => ({ keyspace: 's', key: `k${i}`, value: new Uint8Array([1]), version: 1n, expiresAt: 0n, staleAt: 0n })) })],
       ['found', n => ({ found: Array.from({ length: n }, () => true) })],
       ['members', n => ({ members: Array.from({ length: n }, (_, i) => ({ peerId: `p${i}`, role: 'owner', weight: 1, incarnation: 1n, addrs: [] })) })],
       ['names', n => ({ names: Array.from({ length: n }, (_, i) => `n${i}`) })]
