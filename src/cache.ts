@@ -22,7 +22,7 @@ import { Op } from './protocol/frame.js'
 import { Rpc } from './protocol/rpc.js'
 import { Store } from './store/index.js'
 import { topicOf } from './util/gossip.js'
-import { checkName, checkTtl, decodeValue, encodeValue } from './values.js'
+import { checkName, checkTtl, decodeValue, encodeValue, entryId } from './values.js'
 import type { InvalidationItem } from './invalidation/invalidator.js'
 import type { MeshNode } from './libp2p.js'
 import type { LeaveReason, Member, Role } from './membership/member.js'
@@ -425,7 +425,7 @@ export class MeshCache extends EventTarget {
 
   private onInvalidate (item: InvalidationItem, owner: string): void {
     // Every owner of a key announces the same write: tell listeners once.
-    const id = item.keyspace + '\u0000' + item.key
+    const id = entryId(item.keyspace, item.key)
     const last = this.emitted.get(id)
     if (last != null && last >= item.version) return
     this.emitted.set(id, item.version)

@@ -37,6 +37,11 @@ export function checkName (name: unknown, what: string): asserts name is string 
   }
 }
 
+/** One string for a (keyspace, key) pair; names cannot hold NUL (checkName), so ids never collide. */
+export function entryId (keyspace: string, key: string): string {
+  return keyspace + '\u0000' + key
+}
+
 /** Throws ERR_INVALID_TTL unless ttlMs is a non-negative integer number of ms. */
 export function checkTtl (ttlMs: unknown, name = 'ttlMs'): asserts ttlMs is number {
   if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs < 0) {

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { entryId } from '../values.js'
 
 export interface NearEntry {
   value: Uint8Array
@@ -46,7 +47,7 @@ export class NearCache {
 
   get (keyspace: string, key: string): NearEntry | undefined {
     if (this.entries == null) return undefined
-    const id = nearKey(keyspace, key)
+    const id = entryId(keyspace, key)
     const entry = this.entries.get(id)
     if (entry != null) {
       const now = this.now()
@@ -62,7 +63,7 @@ export class NearCache {
 
   set (keyspace: string, key: string, entry: NearEntry): void {
     if (this.entries == null) return
-    const id = nearKey(keyspace, key)
+    const id = entryId(keyspace, key)
     const dropped = this.invalidated?.get(id)
     if (dropped != null && dropped > entry.version) return
     const known = this.entries.peek(id)
@@ -73,7 +74,7 @@ export class NearCache {
   /** Drops the copy when it is older than `version`; returns whether it did. */
   invalidate (keyspace: string, key: string, version: bigint): boolean {
     if (this.entries == null) return false
-    const id = nearKey(keyspace, key)
+    const id = entryId(keyspace, key)
     const previous = this.invalidated?.peek(id)
     if (previous == null || previous < version) this.invalidated?.set(id, version)
     const entry = this.entries.peek(id)
@@ -83,7 +84,7 @@ export class NearCache {
   }
 
   delete (keyspace: string, key: string): void {
-    this.entries?.delete(nearKey(keyspace, key))
+    this.entries?.delete(entryId(keyspace, key))
   }
 
   /** Drops every copy served by `owner`; returns how many. */
@@ -92,7 +93,7 @@ export class NearCache {
   }
 
   dropKeyspace (keyspace: string): number {
-    const prefix = nearKey(keyspace, '')
+    const prefix = entryId(keyspace, '')
     return this.dropWhere(id => id.startsWith(prefix))
   }
 
@@ -110,9 +111,4 @@ export class NearCache {
     for (const id of doomed) this.entries.delete(id)
     return doomed.length
   }
-}
-
-// Keyspace names cannot contain NUL (checkName in values.ts), so ids cannot collide.
-function nearKey (keyspace: string, key: string): string {
-  return keyspace + '\u0000' + key
 }

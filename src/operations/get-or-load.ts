@@ -1,6 +1,6 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Op } from '../protocol/frame.js'
-import { MISS_MARKER, encodeValue } from '../values.js'
+import { MISS_MARKER, encodeValue, entryId } from '../values.js'
 import { applyWrite } from './apply.js'
 import { call, expiryFor } from './context.js'
 import { fromWire, isStale, toWire } from './entries.js'
@@ -16,7 +16,7 @@ import type { StoredEntry } from '../store/index.js'
  */
 export async function handleLease (ctx: Context, frame: Frame, peer: string): Promise<Partial<Frame>> {
   const key = frame.keys[0]
-  const id = leaseId(frame.keyspace, key)
+  const id = entryId(frame.keyspace, key)
   const entry = ctx.store.get(frame.keyspace, key)
   if (entry == null) return ctx.leases.acquire(id, peer, frame.canLoad, frame.waitMs)
   const reply: Partial<Frame> = { entries: [toWire(frame.keyspace, key, entry)] }
@@ -34,7 +34,7 @@ export async function handleLease (ctx: Context, frame: Frame, peer: string): Pr
  */
 export async function handleFill (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
   const key = frame.keys[0]
-  const id = leaseId(frame.keyspace, key)
+  const id = entryId(frame.keyspace, key)
   if (!ctx.leases.holds(id, frame.lease)) return {}
   if (frame.errorCode !== '') {
     ctx.leases.fail(id, new MeshCacheError(ErrorCodes.LOADER_FAILED, frame.errorMessage))
@@ -65,7 +65,7 @@ export async function handleFill (ctx: Context, frame: Frame): Promise<Partial<F
 export async function getOrLoad (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<StoredEntry | undefined> {
   const near = ctx.near.get(keyspace, key)
   if (near != null && !isStale(near, ctx.now())) return near
-  const id = leaseId(keyspace, key)
+  const id = entryId(keyspace, key)
   let pending = ctx.loading.get(id)
   if (pending == null) {
     pending = viaOwners(ctx, keyspace, key, loader ?? ctx.keyspaces.get(keyspace)?.load, ttlMs)
@@ -129,8 +129,4 @@ async function load (ctx: Context, owner: string, keyspace: string, key: string,
   }
   await fill(entry == null ? {} : { entries: [toWire(keyspace, key, entry)] })
   return entry
-}
-
-function leaseId (keyspace: string, key: string): string {
-  return keyspace + '\u0000' + key
 }
