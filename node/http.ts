@@ -20,7 +20,11 @@ type Query = { key?: string, keyspace?: string }
 export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024 + 64 * 1024 })
   const node = cache.peerId
-  const space = (keyspace: unknown) => (keyspace === undefined || keyspace === '' ? cache : cache.keyspace(String(keyspace)))
+  const space = (keyspace: unknown) => {
+    if (keyspace === undefined || keyspace === null || keyspace === '') return cache
+    if (typeof keyspace !== 'string') throw badRequest('"keyspace" must be a string', 'ERR_INVALID_OPTION')
+    return cache.keyspace(keyspace)
+  }
 
   app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, _req, reply) => {
     if (isMeshCacheError(err)) return reply.code(statusOf(err.code)).send({ error: err.message, code: err.code })

@@ -17,9 +17,15 @@ export async function loadOrCreateKey (path: string): Promise<PrivateKey> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
     const key = await generateKeyPair('Ed25519')
     await mkdir(dirname(path), { recursive: true })
-    // 'wx': never overwrite a key another process wrote in the meantime.
-    await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' })
-    return key
+    try {
+      // 'wx': never overwrite a key another process wrote in the meantime...
+      await writeFile(path, privateKeyToProtobuf(key), { mode: 0o600, flag: 'wx' })
+      return key
+    } catch (raced) {
+      // ...and when one did, use its key: both processes then agree.
+      if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced
+      bytes = await readFile(path)
+    }
   }
   try {
     return privateKeyFromProtobuf(bytes)

@@ -24,8 +24,8 @@ export async function startRelay (options: RelayOptions = {}): Promise<MeshCache
   const privateKey = keyFile != null ? await loadOrCreateKey(keyFile) : undefined
   const hops = Math.max(1000, maxReservations)
   return createCache({
-    listen: RELAY_LISTEN,
     ...cacheOptions,
+    listen: cacheOptions.listen ?? RELAY_LISTEN,
     libp2p: {
       ...cacheOptions.libp2p,
       ...(privateKey != null ? { privateKey } : {}),

@@ -62,8 +62,7 @@ export function encodeValue (value: unknown, maxValueBytes: number): Uint8Array 
     bytes[0] = TAG_BYTES
     bytes.set(value, 1)
   } else {
-    assertJson(value, new Set())
-    const text = encoder.encode(JSON.stringify(value))
+    const text = encoder.encode(jsonText(value))
     bytes = new Uint8Array(text.byteLength + 1)
     bytes[0] = TAG_JSON
     bytes.set(text, 1)
@@ -89,6 +88,17 @@ export function decodeValue (bytes: Uint8Array): Value {
   if (bytes[0] === TAG_BYTES) return bytes.slice(1)
   if (bytes[0] === TAG_JSON) return JSON.parse(decoder.decode(bytes.subarray(1)))
   throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `unknown value tag ${bytes[0]}`)
+}
+
+function jsonText (value: unknown): string {
+  try {
+    assertJson(value, new Set())
+    return JSON.stringify(value)
+  } catch (err) {
+    if (err instanceof MeshCacheError) throw err
+    // A value nested deeper than the stack: it would not decode either.
+    throw notSerializable(`value cannot be encoded: ${(err as Error).message}`)
+  }
 }
 
 function assertJson (value: unknown, seen: Set<object>): void {

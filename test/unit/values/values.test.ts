@@ -222,3 +222,10 @@ describe('values that JSON would change are refused', () => {
     expect(() => { checkKey('emoji 😀') }).not.toThrow()
   })
 })
+
+describe('a value nested deeper than the stack', () => {
+  it('is refused with ERR_NOT_SERIALIZABLE, not a RangeError', () => {
+    const deep = JSON.parse('['.repeat(20_000) + ']'.repeat(20_000))
+    expect(() => encodeValue(deep, 10_000_000)).toThrow(expect.objectContaining({ code: 'ERR_NOT_SERIALIZABLE' }))
+  })
+})
