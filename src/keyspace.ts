@@ -119,9 +119,11 @@ export class Keyspace {
       throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'loader must be a function')
     }
     if (options.ttlMs !== undefined) checkTtl(options.ttlMs)
-    const entry = await getOrLoad(this.ctx, this.name, key, loader, options.ttlMs)
+    const { entry, loaded } = await getOrLoad(this.ctx, this.name, key, loader, options.ttlMs)
+    // A call that had to run the loader found the key missing: a miss, whatever it loaded.
     if (entry == null || isMissMarker(entry.value)) { this.ctx.counters.misses++; return undefined }
-    this.ctx.counters.hits++
+    if (loaded) this.ctx.counters.misses++
+    else this.ctx.counters.hits++
     return decodeValue(entry.value)
   }
 

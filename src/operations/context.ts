@@ -1,4 +1,5 @@
 import { Frame } from '../protocol/frame.js'
+import type { ReadThrough } from './get-or-load.js'
 import type { LeaseTable } from './leases.js'
 import type { HybridClock } from '../hlc.js'
 import type { Invalidator } from '../invalidation/invalidator.js'
@@ -6,7 +7,7 @@ import type { NearCache } from '../invalidation/near-cache.js'
 import type { Membership } from '../membership/membership.js'
 import type { Ring } from '../ownership/index.js'
 import type { OpHandler, Rpc } from '../protocol/rpc.js'
-import type { Store, StoredEntry } from '../store/index.js'
+import type { Store } from '../store/index.js'
 import type { Value } from '../values.js'
 
 export type Loader = (key: string) => Value | undefined | Promise<Value | undefined>
@@ -60,7 +61,7 @@ export interface Context {
   readonly handlers: Map<Frame['op'], OpHandler>
   readonly leases: LeaseTable
   /** Loads in flight on this peer, so concurrent local askers share one. */
-  readonly loading: Map<string, Promise<StoredEntry | undefined>>
+  readonly loading: Map<string, Promise<ReadThrough>>
   /** Wall clock, injectable for tests. */
   now: () => number
   /** The owners of a key under the current view, primary first. */

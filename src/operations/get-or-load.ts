@@ -62,20 +62,26 @@ export async function handleFill (ctx: Context, frame: Frame): Promise<Partial<F
  * any peer, waits at the owner for that value. Concurrent askers on this peer
  * share one request.
  */
-export async function getOrLoad (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<StoredEntry | undefined> {
+export async function getOrLoad (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<ReadThrough> {
   const near = ctx.near.get(keyspace, key)
-  if (near != null && !isStale(near, ctx.now())) return near
+  if (near != null && !isStale(near, ctx.now())) return { entry: near, loaded: false }
   const id = entryId(keyspace, key)
-  let pending = ctx.loading.get(id)
-  if (pending == null) {
-    pending = viaOwners(ctx, keyspace, key, loader ?? ctx.keyspaces.get(keyspace)?.load, ttlMs)
-      .finally(() => { ctx.loading.delete(id) })
-    ctx.loading.set(id, pending)
-  }
-  return pending
+  const pending = ctx.loading.get(id)
+  // Only the asker whose call ran the loader counts as having loaded.
+  if (pending != null) return { entry: (await pending).entry, loaded: false }
+  const mine = viaOwners(ctx, keyspace, key, loader ?? ctx.keyspaces.get(keyspace)?.load, ttlMs)
+    .finally(() => { ctx.loading.delete(id) })
+  ctx.loading.set(id, mine)
+  return mine
 }
 
-async function viaOwners (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<StoredEntry | undefined> {
+/** What a read-through found, and whether this call ran the loader to get it. */
+export interface ReadThrough {
+  entry: StoredEntry | undefined
+  loaded: boolean
+}
+
+async function viaOwners (ctx: Context, keyspace: string, key: string, loader: Loader | undefined, ttlMs: number | undefined): Promise<ReadThrough> {
   const owners = ctx.owners(keyspace, key)
   const waitMs = ctx.settings.leaseTimeoutMs * 2
   let lastError: unknown = new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
@@ -98,13 +104,13 @@ async function viaOwners (ctx: Context, keyspace: string, key: string, loader: L
       } else if (!owners.includes(ctx.self) && !isStale(entry, ctx.now())) {
         ctx.near.set(keyspace, key, { ...entry, owner, fetchedAt: ctx.now() })
       }
-      return entry
+      return { entry, loaded: false }
     }
     if (reply.lease === 0n) {
       if (loader == null) throw new MeshCacheError(ErrorCodes.NO_LOADER, `no value for ${JSON.stringify(key)} and no loader to make one`)
-      return undefined // another asker's loader found nothing
+      return { entry: undefined, loaded: false } // another asker's loader found nothing
     }
-    return load(ctx, owner, keyspace, key, loader!, reply.lease, ttlMs)
+    return { entry: await load(ctx, owner, keyspace, key, loader!, reply.lease, ttlMs), loaded: true }
   }
   throw lastError
 }

@@ -125,6 +125,9 @@ describe('five peers in one process, public API only', () => {
     expect(new Set(values)).toEqual(new Set(['loaded slow']))
     expect(loads).toBe(1)
     expect(await peers[3].get('slow')).toBe('loaded slow')
+    // The one call that ran the loader counts as a miss, the 99 others as hits.
+    const statuses = await Promise.all(peers.map(async p => p.status()))
+    expect(statuses.reduce((n, s) => n + s.loads, 0)).toBe(1)
   })
 
   it("getOrLoad uses the keyspace's load, and a loader that throws rejects every asker", async () => {

@@ -50,6 +50,17 @@ describe('read-through extras', () => {
     expect(await spaces[1].ttl('report')).toBeLessThanOrEqual(200)
   })
 
+  it('counts the call that ran the loader as a miss and later answers as hits', async () => {
+    const peer = cluster.peers[1]
+    const before = await peer.status()
+    expect(await peer.getOrLoad('counted', async () => 'v')).toBe('v')
+    const loaded = await peer.status()
+    expect([loaded.misses - before.misses, loaded.hits - before.hits, loaded.loads - before.loads]).toEqual([1, 0, 1])
+    expect(await peer.getOrLoad('counted', async () => 'never')).toBe('v')
+    const again = await peer.status()
+    expect([again.misses - loaded.misses, again.hits - loaded.hits, again.loads - loaded.loads]).toEqual([0, 1, 0])
+  })
+
   it('rejects bad read-through options', () => {
     expect(() => cluster.peers[0].keyspace('bad', { missTtlMs: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TTL' }))
     expect(() => cluster.peers[0].keyspace('bad', { staleMs: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_TTL' }))
