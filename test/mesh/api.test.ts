@@ -172,7 +172,17 @@ describe('five peers in one process, public API only', () => {
       return received.every(r => r.length > 0)
     }, 10_000, 'every subscriber to hear the channel')
     for (const r of received) expect(r[0]).toEqual({ data: { headline: 'hello' }, from: peers[0].peerId })
-    offs.forEach(off => { off() })
+    // Unsubscribing peer 1 stops its deliveries while peer 2 keeps hearing the channel.
+    offs[0]()
+    const heardBy1 = received[0].length
+    const heardBy2 = received[1].length
+    await waitFor(async () => {
+      await peers[0].publish('news', { headline: 'again' })
+      return received[1].length > heardBy2
+    }, 10_000, 'peer 2 to hear the channel again')
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(received[0].length).toBe(heardBy1)
+    offs.slice(1).forEach(off => { off() })
     const rtt = await peers[0].ping(peers[4].peerId)
     expect(rtt).toBeGreaterThan(0)
     expect(rtt).toBeLessThan(5_000)
