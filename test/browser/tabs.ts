@@ -58,6 +58,25 @@ export async function waitForWebRTC (tabs: Tab[], timeoutMs = 30_000): Promise<v
   tabs.filter(t => t !== tab).map(t => t.peerId), { timeout: timeoutMs, polling: 250 }))))
 }
 
+/**
+ * Waits (at most `timeoutMs`) until `pairs` tab pairs have a direct WebRTC
+ * connection, and resolves with how many do: for waits where a pair still on
+ * the relay is acceptable, and for reporting.
+ */
+export async function directPairs (tabs: Tab[], pairs: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const ids = tabs.map(t => t.peerId)
+    const lists: string[][] = await Promise.all(tabs.map(async tab => tab.page.evaluate(() => window.cache.libp2p.getConnections()
+      .filter((c: any) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
+      .map((c: any) => c.remotePeer.toString()))))
+    const direct = new Set<string>()
+    lists.forEach((peers, i) => { for (const p of peers) if (ids.includes(p)) direct.add([ids[i], p].sort().join()) })
+    if (direct.size >= pairs || Date.now() > deadline) return direct.size
+    await new Promise(resolve => setTimeout(resolve, 500))
+  }
+}
+
 export async function closeAll (tabs: Tab[]): Promise<void> {
   await Promise.allSettled(tabs.map(async tab => tab.page.context().close()))
 }
