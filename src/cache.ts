@@ -178,7 +178,7 @@ export class MeshCache extends EventTarget {
       counters: { hits: 0, misses: 0, loads: 0, sets: 0, deletes: 0, misbehaving: 0 },
       keyspaces: new Map<string, KeyspaceConfig>(),
       handlers: new Map<Op, OpHandler>(),
-      leases: new LeaseTable(options.leaseTimeoutMs),
+      leases: new LeaseTable(options.leaseTimeoutMs, () => this.ctx.clock.tick()),
       loading: new Map(),
       transfers: new Map(),
       now,
@@ -212,7 +212,9 @@ export class MeshCache extends EventTarget {
     })
     const seeds = await this.dialSeeds()
     await beforeJoin?.()
-    await join(ctx, seeds)
+    if (await join(ctx, seeds) === 0 && seeds.length > 0) {
+      throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no bootstrap peer let this peer join mesh ${JSON.stringify(this.options.mesh)}`)
+    }
     this.state = 'running'
     ctx.membership.announce()
   }
@@ -242,8 +244,11 @@ export class MeshCache extends EventTarget {
   keyspace (name: string, options: KeyspaceOptions = {}): Keyspace {
     this.guard()
     checkName(name, 'keyspace')
-    for (const option of ['ttlMs', 'maxBytes', 'missTtlMs', 'staleMs'] as const) {
+    for (const option of ['ttlMs', 'missTtlMs', 'staleMs'] as const) {
       if (options[option] !== undefined) checkTtl(options[option], option)
+    }
+    if (options.maxBytes !== undefined && !(Number.isSafeInteger(options.maxBytes) && options.maxBytes >= 1)) {
+      throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'maxBytes must be a positive integer')
     }
     if (options.load !== undefined && typeof options.load !== 'function') {
       throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'load must be a function')
@@ -332,13 +337,17 @@ export class MeshCache extends EventTarget {
     const wasRunning = this.state === 'running'
     this.state = 'stopping'
     if (wasRunning) {
-      await handOffAll(ctx, this.buildRing(this.peerId)).catch(() => {})
+      const without = this.buildRing(this.peerId)
+      const sent = await handOffAll(ctx, without).catch(() => new Map<string, bigint>())
       await Promise.allSettled(ctx.membership.members().map(async m => ctx.rpc.request(m.peerId, { op: Op.LEAVE }, 1_000)))
+      // Writes from peers that did not know yet that this one was leaving.
+      await handOffAll(ctx, without, sent).catch(() => {})
     }
     await ctx.membership.stop()
     ctx.invalidator.stop()
-    ctx.leases.clear()
+    // Channels close first, so remote askers see ERR_UNAVAILABLE and fail over.
     await ctx.rpc.stop()
+    ctx.leases.clear()
     await this.node.stop()
     ctx.store.clear()
     ctx.near.clear()
@@ -359,7 +368,7 @@ export class MeshCache extends EventTarget {
       [Op.DELETE, async frame => handleDelete(ctx, frame)],
       [Op.EXPIRE, async frame => handleExpire(ctx, frame)],
       [Op.LEASE, async (frame, peer) => handleLease(ctx, frame, peer)],
-      [Op.FILL, async frame => handleFill(ctx, frame)],
+      [Op.FILL, async (frame, peer) => handleFill(ctx, frame, peer)],
       [Op.JOIN, async (frame, peer) => handleJoin(ctx, frame, peer)],
       [Op.HANDOFF, async frame => handleHandoff(ctx, frame)],
       [Op.LEAVE, async (frame, peer) => handleLeave(ctx, frame, peer)],
@@ -412,18 +421,22 @@ export class MeshCache extends EventTarget {
     const before = this.currentRing
     this.currentRing = this.buildRing()
     this.kadIds.delete(member.peerId)
-    this.ctx.rpc.disconnect(member.peerId)
+    // A restart is followed at once by the new incarnation's join (on the same
+    // channel, often carrying its JOIN): keep the channel, and let the join's
+    // push refill it rather than copying its keys elsewhere first.
+    if (reason !== 'restart') this.ctx.rpc.disconnect(member.peerId)
     this.ctx.invalidator.forget(member.peerId)
     this.ctx.near.dropOwner(member.peerId)
     const detail: MemberLeaveDetail = { peerId: member.peerId, role: member.role, reason }
     this.dispatchEvent(new CustomEvent('member:leave', { detail }))
     // A graceful leaver handed its keys off itself; a crashed one could not.
-    if (reason !== 'leave' && member.role === 'owner' && this.state === 'running') {
+    if (reason === 'dead' && member.role === 'owner' && this.state === 'running') {
       reReplicate(this.ctx, before, this.currentRing, member.peerId).catch(() => {})
     }
   }
 
   private onInvalidate (item: InvalidationItem, owner: string): void {
+    this.ctx.clock.observe(item.version)
     // Every owner of a key announces the same write: tell listeners once.
     const id = entryId(item.keyspace, item.key)
     const last = this.emitted.get(id)

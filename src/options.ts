@@ -57,6 +57,9 @@ export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p'
 
 /** Fills defaults and rejects out-of-range options with ERR_INVALID_OPTION. */
 export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
+  // DESIGN.md's mesh secret is not built yet (issue 6): refuse it rather than
+  // let a caller believe the mesh is closed.
+  if ((options as { secret?: unknown }).secret !== undefined) invalid('secret is not supported yet')
   const resolved: ResolvedOptions = {
     mesh: options.mesh ?? 'default',
     bootstrap: options.bootstrap ?? [],

@@ -1,6 +1,6 @@
 import { topicOf } from '../util/gossip.js'
 import { Heartbeat } from './heartbeat.js'
-import { isRole } from './member.js'
+import { checkedMember } from './member.js'
 import type { LeaveReason, Member, Role } from './member.js'
 import type { Gossip } from '../util/gossip.js'
 
@@ -182,7 +182,7 @@ export class Membership {
     } catch {
       return // a malformed heartbeat is ignored, never fatal
     }
-    if (!isRole(beat.role) || !(beat.weight > 0) || !Number.isFinite(beat.weight)) return
+    if (checkedMember({ peerId: from, role: beat.role, weight: beat.weight }) == null) return
     const incarnation = Number(beat.incarnation)
     if (beat.leaving) {
       // Remember the goodbye even when the member already left the view (declared
@@ -191,7 +191,7 @@ export class Membership {
       if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave')
       return
     }
-    const isNew = this.upsert({ peerId: from, role: beat.role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys) })
+    const isNew = this.upsert({ peerId: from, role: beat.role as Role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys) })
     // Answer a newcomer at once so it does not wait a whole heartbeat for us.
     if (isNew) this.announce()
   }

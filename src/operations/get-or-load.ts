@@ -30,14 +30,17 @@ export async function handleLease (ctx: Context, frame: Frame, peer: string): Pr
 /**
  * Owner: the lease holder reports its load. The owner writes the value to
  * every owner of the key, then answers all waiters — with the loader's error
- * when it threw. A fill for a lease that already passed on is dropped.
+ * when it threw. A fill for a lease that already passed on, or from a peer
+ * that does not hold it, is dropped.
  */
-export async function handleFill (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
+export async function handleFill (ctx: Context, frame: Frame, peer: string): Promise<Partial<Frame>> {
   const key = frame.keys[0]
   const id = entryId(frame.keyspace, key)
-  if (!ctx.leases.holds(id, frame.lease)) return {}
+  if (!ctx.leases.holds(id, frame.lease, peer)) return {}
+  const version = ctx.leases.versionOf(id) ?? ctx.clock.tick()
   if (frame.errorCode !== '') {
-    ctx.leases.fail(id, new MeshCacheError(ErrorCodes.LOADER_FAILED, frame.errorMessage))
+    const code = frame.errorCode === ErrorCodes.TIMEOUT ? ErrorCodes.TIMEOUT : ErrorCodes.LOADER_FAILED
+    ctx.leases.fail(id, new MeshCacheError(code, frame.errorMessage))
     return {}
   }
   const loaded = frame.entries[0]
@@ -45,7 +48,9 @@ export async function handleFill (ctx: Context, frame: Frame): Promise<Partial<F
     ctx.leases.fill(id, {})
     return {}
   }
-  const entry = { ...loaded, keyspace: frame.keyspace, key, version: ctx.clock.tick() }
+  // The version stamped at grant: a set or delete made while the loader ran is
+  // newer, so the owners keep it and the loaded (possibly older) value loses.
+  const entry = { ...loaded, keyspace: frame.keyspace, key, version }
   try {
     await toAllOwners(ctx, frame.keyspace, [key], () => ({ op: Op.SET, entries: [entry] }))
   } catch {
@@ -97,6 +102,7 @@ async function viaOwners (ctx: Context, keyspace: string, key: string, loader: L
     }
     const found = reply.entries[0]
     if (found != null) {
+      ctx.clock.observe(found.version)
       const entry = fromWire(found)
       if (reply.lease !== 0n && loader != null) {
         // Stale-while-revalidate: answer with the stale value, refresh behind it.
@@ -121,7 +127,8 @@ async function load (ctx: Context, owner: string, keyspace: string, key: string,
   let entry: StoredEntry | undefined
   try {
     ctx.counters.loads++
-    const value = await loader(key)
+    // Twice the lease's time: by then the owner has passed the lease on for sure.
+    const value = await withTimeout(Promise.resolve(loader(key)), ctx.settings.leaseTimeoutMs * 2)
     const missTtlMs = ctx.keyspaces.get(keyspace)?.missTtlMs ?? 0
     if (value !== undefined) {
       entry = { value: encodeValue(value, ctx.settings.maxValueBytes), version: 0n, ...expiryFor(ctx, keyspace, ttlMs) }
@@ -130,9 +137,23 @@ async function load (ctx: Context, owner: string, keyspace: string, key: string,
     }
   } catch (err) {
     const message = (err as Error)?.message ?? String(err)
-    await fill({ errorCode: ErrorCodes.LOADER_FAILED, errorMessage: message })
-    throw new MeshCacheError(ErrorCodes.LOADER_FAILED, message, { cause: err })
+    const code = err instanceof MeshCacheError && err.code === ErrorCodes.TIMEOUT ? ErrorCodes.TIMEOUT : ErrorCodes.LOADER_FAILED
+    await fill({ errorCode: code, errorMessage: message })
+    throw new MeshCacheError(code, message, { cause: err })
   }
   await fill(entry == null ? {} : { entries: [toWire(keyspace, key, entry)] })
   return entry
+}
+
+/** A loader that never settles must not hold its askers forever. */
+async function withTimeout<T> (work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new MeshCacheError(ErrorCodes.TIMEOUT, `the loader did not finish within ${ms} ms`)) }, ms)
+  })
+  try {
+    return await Promise.race([work, expired])
+  } finally {
+    clearTimeout(timer)
+  }
 }

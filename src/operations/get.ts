@@ -58,7 +58,11 @@ async function askOwners (ctx: Context, keyspace: string, owners: string[], keys
     if (missing.length === 0) break
     try {
       const reply = await call(ctx, owner, { op: Op.GET, keyspace, keys: missing })
-      for (const entry of reply.entries) found.set(entry.key, { entry: fromWire(entry), owner })
+      for (const entry of reply.entries) {
+        // Later writes from this peer must order after what it has read.
+        ctx.clock.observe(entry.version)
+        found.set(entry.key, { entry: fromWire(entry), owner })
+      }
       missing = missing.filter(key => !found.has(key))
     } catch (err) {
       failures++

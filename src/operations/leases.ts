@@ -12,6 +12,8 @@ interface Waiter {
 interface Lease {
   token: bigint
   holder: string
+  /** Stamped when granted: a write made while the loader ran is newer and wins over the fill. */
+  version: bigint
   timer: ReturnType<typeof setTimeout>
   waiters: Waiter[]
 }
@@ -24,10 +26,12 @@ interface Lease {
 export class LeaseTable {
   private readonly leases = new Map<string, Lease>()
   private readonly timeoutMs: number
+  private readonly stamp: () => bigint
   private nextToken = 1n
 
-  constructor (timeoutMs: number) {
+  constructor (timeoutMs: number, stamp: () => bigint = () => 0n) {
     this.timeoutMs = timeoutMs
+    this.stamp = stamp
   }
 
   get size (): number {
@@ -62,9 +66,15 @@ export class LeaseTable {
     return this.leases.has(id) ? undefined : this.grant(id, holder, [])
   }
 
-  /** Whether `token` is the live lease of `id`. */
-  holds (id: string, token: bigint): boolean {
-    return this.leases.get(id)?.token === token
+  /** Whether `token` is the live lease of `id`, held by `holder`. */
+  holds (id: string, token: bigint, holder?: string): boolean {
+    const lease = this.leases.get(id)
+    return lease?.token === token && (holder == null || lease.holder === holder)
+  }
+
+  /** The version a fill of this lease carries: the clock when it was granted. */
+  versionOf (id: string): bigint | undefined {
+    return this.leases.get(id)?.version
   }
 
   /** Ends the lease with the loaded value (or a miss: `{}`), answering every waiter. */
@@ -86,7 +96,7 @@ export class LeaseTable {
   private grant (id: string, holder: string, waiters: Waiter[]): bigint {
     const token = this.nextToken++
     const timer = setTimeout(() => { this.expire(id, token) }, this.timeoutMs)
-    this.leases.set(id, { token, holder, timer, waiters })
+    this.leases.set(id, { token, holder, version: this.stamp(), timer, waiters })
     return token
   }
 

@@ -1,4 +1,7 @@
+import { peerIdFromString } from '@libp2p/peer-id'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
+import { checkedMember } from '../membership/member.js'
+import { entryId } from '../values.js'
 import { Op } from '../protocol/frame.js'
 import { call } from './context.js'
 import { fromWire, toWire } from './entries.js'
@@ -19,7 +22,12 @@ import type { Entry, Frame, Member as WireMember } from '../protocol/frame.js'
 
 /** Owner: applies keys handed over by another owner (no invalidation: values did not change). */
 export async function handleHandoff (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
-  return { found: frame.entries.map(entry => ctx.store.apply(entry.keyspace, entry.key, fromWire(entry))) }
+  return {
+    found: frame.entries.map(entry => {
+      ctx.clock.observe(entry.version)
+      return ctx.store.apply(entry.keyspace, entry.key, fromWire(entry))
+    })
+  }
 }
 
 /** Member: a newcomer announces itself; answer once it holds the keys it now owns. */
@@ -28,7 +36,8 @@ export async function handleJoin (ctx: Context, frame: Frame, peer: string): Pro
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, `this peer serves mesh ${JSON.stringify(ctx.settings.mesh)}, not ${JSON.stringify(frame.mesh)}`)
   }
   const info = frame.members[0]
-  if (info != null && info.peerId === peer) ctx.membership.upsert(fromWireMember(info))
+  const member = info != null && info.peerId === peer ? fromWireMember(info) : undefined
+  if (member != null) ctx.membership.upsert(member)
   await pushTo(ctx, peer)
   return { members: [ctx.membership.self, ...ctx.membership.members()].map(toWireMember) }
 }
@@ -51,7 +60,10 @@ export async function join (ctx: Context, seeds: string[]): Promise<number> {
   for (const seed of seeds) {
     try {
       const reply = await call(ctx, seed, { op: Op.JOIN, mesh: ctx.settings.mesh, members: [self] }, timeoutMs)
-      for (const member of reply.members) ctx.membership.upsert(fromWireMember(member))
+      for (const wire of reply.members) {
+        const member = fromWireMember(wire)
+        if (member != null) ctx.membership.upsert(member)
+      }
       joined.add(seed)
       break
     } catch {
@@ -74,7 +86,10 @@ export async function pushTo (ctx: Context, peer: string): Promise<void> {
       if (ctx.owners(keyspace, key).includes(peer)) moving.push(toWire(keyspace, key, entry))
     }
     if (!await send(ctx, peer, moving)) return
-    for (const { keyspace, key } of moving) {
+    for (const { keyspace, key, version } of moving) {
+      // A write that landed here while the push was out is newer than what the
+      // newcomer got: keep it (the next push or a read's fallback finds it).
+      if (ctx.store.peek(keyspace, key)?.version !== version) continue
       if (!ctx.owners(keyspace, key).includes(ctx.self)) ctx.store.drop(keyspace, key)
     }
   })().finally(() => { ctx.transfers.delete(peer) })
@@ -82,10 +97,18 @@ export async function pushTo (ctx: Context, peer: string): Promise<void> {
   return transfer
 }
 
-/** Leaver: hands each key to the owners it will have once this peer is gone. */
-export async function handOffAll (ctx: Context, without: Ring): Promise<void> {
+/**
+ * Leaver: hands each key to the owners it will have once this peer is gone.
+ * Resolves with the version sent per entry id; given that map from an earlier
+ * pass, sends only the entries written since.
+ */
+export async function handOffAll (ctx: Context, without: Ring, skip?: Map<string, bigint>): Promise<Map<string, bigint>> {
   const targets = new Map<string, Entry[]>()
+  const sent = new Map<string, bigint>()
   for (const [keyspace, key, entry] of ctx.store.entries()) {
+    const id = entryId(keyspace, key)
+    sent.set(id, entry.version)
+    if (skip?.get(id) === entry.version) continue
     const now = new Set(ctx.owners(keyspace, key))
     for (const owner of ctx.ownersIn(without, keyspace, key)) {
       if (now.has(owner)) continue // already holds it
@@ -95,6 +118,7 @@ export async function handOffAll (ctx: Context, without: Ring): Promise<void> {
     }
   }
   await Promise.all([...targets].map(async ([peer, entries]) => send(ctx, peer, entries)))
+  return sent
 }
 
 /** Survivor of a crash: re-creates the replicas the dead peer held. */
@@ -128,7 +152,9 @@ async function send (ctx: Context, peer: string, entries: Entry[]): Promise<bool
     try {
       await call(ctx, peer, { op: Op.HANDOFF, entries: entries.slice(start, end) })
     } catch {
+      // The target is gone or stuck: the rest would only wait out the same timeouts.
       ok = false
+      break
     }
     start = end
   }
@@ -139,12 +165,17 @@ export function toWireMember (member: MemberInfo): WireMember {
   return { peerId: member.peerId, role: member.role, weight: member.weight, incarnation: BigInt(member.incarnation), addrs: member.addrs }
 }
 
-function fromWireMember (member: WireMember): MemberInfo {
-  return {
-    peerId: member.peerId,
-    role: member.role === 'client' ? 'client' : 'owner',
-    weight: member.weight > 0 && Number.isFinite(member.weight) ? member.weight : 1,
-    incarnation: Number(member.incarnation),
-    addrs: member.addrs
+function fromWireMember (member: WireMember): MemberInfo | undefined {
+  const checked = checkedMember(member)
+  if (checked == null || !isPeerId(checked.peerId)) return undefined
+  return { peerId: checked.peerId, role: checked.role, weight: checked.weight, incarnation: Number(member.incarnation), addrs: member.addrs }
+}
+
+function isPeerId (text: string): boolean {
+  try {
+    peerIdFromString(text)
+    return true
+  } catch {
+    return false
   }
 }

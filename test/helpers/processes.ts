@@ -29,7 +29,8 @@ export async function spawnPeer (options: CacheOptions, timeoutMs = 20_000): Pro
   const ready = new Promise<{ peerId: string, multiaddrs: string[] }>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error('peer process did not start in time')) }, timeoutMs)
     createInterface({ input: child.stdout! }).on('line', line => {
-      const message = JSON.parse(line)
+      let message: any
+      try { message = JSON.parse(line) } catch { return } // a stray log line, not a reply
       if (message.type === 'ready') { clearTimeout(timer); resolve(message); return }
       const pending = waiting.get(message.id)
       if (pending == null) return

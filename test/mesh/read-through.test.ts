@@ -67,3 +67,23 @@ describe('read-through extras', () => {
     expect(() => cluster.peers[0].keyspace('bad', { load: 'nope' as any })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }))
   })
 })
+
+describe('a write made while a loader runs', () => {
+  let cluster: Cluster
+  beforeAll(async () => { cluster = await startCluster(3) })
+  afterAll(async () => { await cluster?.stop() })
+
+  it('wins over the loaded value: a delete during the load is not undone by the fill', async () => {
+    const [a, b] = cluster.peers
+    const loading = a.getOrLoad('racy', async () => { await sleep(300); return 'old from the database' })
+    await sleep(100)
+    await b.set('racy', 'new')
+    await b.delete('racy')
+    // The asker still gets what its loader produced…
+    expect(await loading).toBe('old from the database')
+    // …but the mesh keeps the newer delete.
+    await eventually(async () => { expect(await cluster.peers[2].get('racy')).toBeUndefined() })
+    await sleep(100)
+    for (const peer of cluster.peers) expect(await peer.has('racy')).toBe(false)
+  })
+})

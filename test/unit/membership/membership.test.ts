@@ -289,6 +289,17 @@ describe('Membership', () => {
     expect(probes).toEqual([])
   })
 
+  it.each([
+    ['a weight over 1000', { weight: 1e6 }],
+    ['a zero weight', { weight: 0 }],
+    ['an unknown role', { role: 'admin' }]
+  ])('ignores a heartbeat with %s (it would blow up the ring)', async (_what, fields) => {
+    const { bus, membership, events } = setup()
+    await beat(bus, 'B', fields as any)
+    expect(membership.has('B')).toBe(false)
+    expect(events).toEqual([])
+  })
+
   it('ignores malformed heartbeats', async () => {
     const { bus, membership, events } = setup()
     await bus.peer('X').publish(TOPIC, new Uint8Array([0xff, 0xff, 0xff]))
