@@ -183,8 +183,7 @@ export class MeshCache extends EventTarget {
       transfers: new Map(),
       now,
       owners: (keyspace, key) => this.currentRing.owners(kadIdOfKey(options.mesh, keyspace, key), options.replicas),
-      ownersIn: (ring, keyspace, key) => ring.owners(kadIdOfKey(options.mesh, keyspace, key), options.replicas),
-      ring: () => this.currentRing
+      ownersIn: (ring, keyspace, key) => ring.owners(kadIdOfKey(options.mesh, keyspace, key), options.replicas)
     }
     this.registerHandlers()
     this.currentRing = this.buildRing()
@@ -450,7 +449,7 @@ export class MeshCache extends EventTarget {
   private async probe (peer: string): Promise<boolean> {
     if (this.state !== 'running') return true
     try {
-      await this.ctx.rpc.request(peer, { op: Op.PING }, Math.min(2_000, this.options.requestTimeoutMs))
+      await ping(this.ctx, peer, Math.min(2_000, this.options.requestTimeoutMs))
       return true
     } catch {
       return false

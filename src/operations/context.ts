@@ -66,8 +66,6 @@ export interface Context {
   now: () => number
   /** The owners of a key under the current view, primary first. */
   owners: (keyspace: string, key: string) => string[]
-  /** The current ring (owner-role members, this peer included when it owns). */
-  ring: () => Ring
   /** The owners of a key under another ring (before or after a view change). */
   ownersIn: (ring: Ring, keyspace: string, key: string) => string[]
   /** Key handovers in flight, by receiving peer, so one join triggers one push. */

@@ -1,7 +1,7 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { call } from './context.js'
 import type { Context } from './context.js'
-import type { Frame } from '../protocol/frame.js'
+import type { Entry, Frame } from '../protocol/frame.js'
 
 /** A batch frame stays well under the receiver's frame bound. */
 export const MAX_BATCH_BYTES = 512 * 1024
@@ -63,17 +63,23 @@ function retriable (err: unknown): boolean {
   return err instanceof MeshCacheError && (err.code === ErrorCodes.UNAVAILABLE || err.code === ErrorCodes.TIMEOUT)
 }
 
-function chunk (indexes: number[], sizeOf: (index: number) => number): number[][] {
-  const parts: number[][] = [[]]
+/** Splits items into batches of at most MAX_BATCH_BYTES (an item larger than that goes alone). */
+export function chunk<T> (items: T[], sizeOf: (item: T) => number): T[][] {
+  const parts: T[][] = [[]]
   let bytes = 0
-  for (const index of indexes) {
-    const size = sizeOf(index)
+  for (const item of items) {
+    const size = sizeOf(item)
     if (bytes + size > MAX_BATCH_BYTES && parts[parts.length - 1].length > 0) {
       parts.push([])
       bytes = 0
     }
-    parts[parts.length - 1].push(index)
+    parts[parts.length - 1].push(item)
     bytes += size
   }
   return parts
+}
+
+/** Roughly what an entry costs in a frame: its value and its key as UTF-8 at worst. */
+export function wireSize (entry: Entry): number {
+  return entry.value.byteLength + entry.key.length * 3
 }

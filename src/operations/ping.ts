@@ -7,8 +7,8 @@ export async function handlePing (): Promise<Partial<Frame>> {
 }
 
 /** Round-trip time to a peer over the meshcache protocol, in ms. */
-export async function ping (ctx: Context, peer: string): Promise<number> {
+export async function ping (ctx: Context, peer: string, timeoutMs?: number): Promise<number> {
   const start = performance.now()
-  await ctx.rpc.request(peer, { op: Op.PING })
+  await ctx.rpc.request(peer, { op: Op.PING }, timeoutMs)
   return performance.now() - start
 }

@@ -5,7 +5,7 @@ import { entryId } from '../values.js'
 import { Op } from '../protocol/frame.js'
 import { call } from './context.js'
 import { fromWire, toWire } from './entries.js'
-import { MAX_BATCH_BYTES } from './fan-out.js'
+import { chunk, wireSize } from './fan-out.js'
 import type { Context } from './context.js'
 import type { MemberInfo } from '../membership/membership.js'
 import type { Ring } from '../ownership/index.js'
@@ -111,13 +111,10 @@ export async function handOffAll (ctx: Context, without: Ring, skip?: Map<string
     if (skip?.get(id) === entry.version) continue
     const now = new Set(ctx.owners(keyspace, key))
     for (const owner of ctx.ownersIn(without, keyspace, key)) {
-      if (now.has(owner)) continue // already holds it
-      const list = targets.get(owner) ?? []
-      list.push(toWire(keyspace, key, entry))
-      targets.set(owner, list)
+      if (!now.has(owner)) addTarget(targets, owner, toWire(keyspace, key, entry)) // the others hold it already
     }
   }
-  await Promise.all([...targets].map(async ([peer, entries]) => send(ctx, peer, entries)))
+  await sendAll(ctx, targets)
   return sent
 }
 
@@ -130,35 +127,34 @@ export async function reReplicate (ctx: Context, before: Ring, after: Ring, dead
     // One survivor copies, the first in rank, so a key is not sent twice.
     if (previous.find(p => p !== dead) !== ctx.self) continue
     for (const owner of ctx.ownersIn(after, keyspace, key)) {
-      if (previous.includes(owner)) continue
-      const list = targets.get(owner) ?? []
-      list.push(toWire(keyspace, key, entry))
-      targets.set(owner, list)
+      if (!previous.includes(owner)) addTarget(targets, owner, toWire(keyspace, key, entry))
     }
   }
+  await sendAll(ctx, targets)
+}
+
+function addTarget (targets: Map<string, Entry[]>, peer: string, entry: Entry): void {
+  const list = targets.get(peer)
+  if (list == null) targets.set(peer, [entry])
+  else list.push(entry)
+}
+
+async function sendAll (ctx: Context, targets: Map<string, Entry[]>): Promise<void> {
   await Promise.all([...targets].map(async ([peer, entries]) => send(ctx, peer, entries)))
 }
 
 /** Sends entries in bounded HANDOFF frames; true when every frame was acknowledged. */
 async function send (ctx: Context, peer: string, entries: Entry[]): Promise<boolean> {
-  let ok = true
-  for (let start = 0; start < entries.length;) {
-    let bytes = 0
-    let end = start
-    while (end < entries.length && (end === start || bytes + entries[end].value.byteLength < MAX_BATCH_BYTES)) {
-      bytes += entries[end].value.byteLength + entries[end].key.length * 3
-      end++
-    }
+  if (entries.length === 0) return true
+  for (const part of chunk(entries, wireSize)) {
     try {
-      await call(ctx, peer, { op: Op.HANDOFF, entries: entries.slice(start, end) })
+      await call(ctx, peer, { op: Op.HANDOFF, entries: part })
     } catch {
       // The target is gone or stuck: the rest would only wait out the same timeouts.
-      ok = false
-      break
+      return false
     }
-    start = end
   }
-  return ok
+  return true
 }
 
 export function toWireMember (member: MemberInfo): WireMember {

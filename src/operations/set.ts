@@ -1,7 +1,7 @@
 import { Op } from '../protocol/frame.js'
 import { applyWrite } from './apply.js'
 import { fromWire, toWire } from './entries.js'
-import { toAllOwners } from './fan-out.js'
+import { toAllOwners, wireSize } from './fan-out.js'
 import type { Context } from './context.js'
 import type { Frame } from '../protocol/frame.js'
 
@@ -27,7 +27,7 @@ export async function setEntries (ctx: Context, keyspace: string, writes: Encode
   const entries = writes.map(({ key, value, expiresAt, staleAt }) => toWire(keyspace, key, { value, version: ctx.clock.tick(), expiresAt, staleAt }))
   await toAllOwners(ctx, keyspace, writes.map(w => w.key),
     indexes => ({ op: Op.SET, entries: indexes.map(i => entries[i]) }),
-    index => entries[index].value.byteLength + entries[index].key.length * 3)
+    index => wireSize(entries[index]))
   ctx.counters.sets += writes.length
   entries.forEach(entry => {
     const owners = ctx.owners(keyspace, entry.key)
