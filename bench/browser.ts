@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static'
 import { chromium } from '@playwright/test'
 import Fastify from 'fastify'
 import { startRelay } from '../node/relay.js'
+import { countDirectPairs } from './direct-pairs.js'
 import type { Page } from '@playwright/test'
 
 
@@ -27,18 +28,6 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PAT
 interface Mesh { pages: Page[], peerIds: string[], stop: () => Promise<void> }
 
 const WEBRTC_CAP_MS = 120_000
-
-async function countDirect (pages: Page[], ids: string[], want: number, capMs: number): Promise<number> {
-  const deadline = Date.now() + capMs
-  for (;;) {
-    const lists: string[][] = await Promise.all(pages.map(async p => p.evaluate(() => (window as any).cache.libp2p.getConnections()
-      .filter((c: any) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc')).map((c: any) => c.remotePeer.toString()))))
-    const pairs = new Set<string>()
-    lists.forEach((peers, i) => { for (const p of peers) if (ids.includes(p)) pairs.add([ids[i], p].sort().join()) })
-    if (pairs.size >= want || Date.now() > deadline) return pairs.size
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
-}
 
 async function openMesh (tabs: number, query: Record<string, string>): Promise<Mesh & { joinedMs: number, directMs?: number, directPairs?: string }> {
   const mesh = `bench-${tabs}-${Date.now()}`
@@ -59,7 +48,7 @@ async function openMesh (tabs: number, query: Record<string, string>): Promise<M
   if (query.webrtc !== '0') {
     // Every pair on WebRTC, or how many were after WEBRTC_CAP_MS.
     const all = tabs * (tabs - 1) / 2
-    const pairs = await countDirect(pages, peerIds, all, WEBRTC_CAP_MS)
+    const pairs = await countDirectPairs(pages, peerIds, all, WEBRTC_CAP_MS)
     directMs = pairs === all ? Date.now() - start : undefined
     directPairs = `${pairs}/${all}`
   }

@@ -1,3 +1,4 @@
+import { countDirectPairs } from '../../bench/direct-pairs.js'
 import { startRelay } from '../../dist/node/relay.js'
 import type { MeshCache } from '../../dist/node/index.js'
 import type { Browser, Page } from '@playwright/test'
@@ -64,17 +65,7 @@ export async function waitForWebRTC (tabs: Tab[], timeoutMs = 30_000): Promise<v
  * the relay is acceptable, and for reporting.
  */
 export async function directPairs (tabs: Tab[], pairs: number, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const ids = tabs.map(t => t.peerId)
-    const lists: string[][] = await Promise.all(tabs.map(async tab => tab.page.evaluate(() => window.cache.libp2p.getConnections()
-      .filter((c: any) => c.status === 'open' && c.remoteAddr.toString().includes('/webrtc'))
-      .map((c: any) => c.remotePeer.toString()))))
-    const direct = new Set<string>()
-    lists.forEach((peers, i) => { for (const p of peers) if (ids.includes(p)) direct.add([ids[i], p].sort().join()) })
-    if (direct.size >= pairs || Date.now() > deadline) return direct.size
-    await new Promise(resolve => setTimeout(resolve, 500))
-  }
+  return countDirectPairs(tabs.map(t => t.page), tabs.map(t => t.peerId), pairs, timeoutMs)
 }
 
 export async function closeAll (tabs: Tab[]): Promise<void> {
