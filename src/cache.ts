@@ -8,6 +8,7 @@ import { NearCache } from './invalidation/near-cache.js'
 import { Keyspace } from './keyspace.js'
 import { gossipOf, isRelayed } from './libp2p.js'
 import { Membership } from './membership/membership.js'
+import { Batches } from './operations/batch.js'
 import { handleDelete } from './operations/delete.js'
 import { handleExpire } from './operations/expire.js'
 import { handleGet } from './operations/get.js'
@@ -17,7 +18,7 @@ import { LeaseTable } from './operations/leases.js'
 import { handlePing, ping } from './operations/ping.js'
 import { handOffAll, handleHandoff, handleJoin, handleLeave, join, pushTo, reReplicate } from './operations/rebalance.js'
 import { handleSet } from './operations/set.js'
-import { Ring, kadIdOfKey, kadIdOfPeer } from './ownership/index.js'
+import { OwnerLookup, Ring, kadIdOfPeer } from './ownership/index.js'
 import { Op } from './protocol/frame.js'
 import { Rpc } from './protocol/rpc.js'
 import { Store } from './store/index.js'
@@ -124,7 +125,7 @@ export class MeshCache extends EventTarget {
   private readonly kadIds = new Map<string, Uint8Array>()
   private readonly emitted = new LRUCache<string, bigint>({ max: 10_000 })
   private readonly startedAt = Date.now()
-  private currentRing: Ring
+  private readonly lookup: OwnerLookup
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting'
   private stopping?: Promise<void>
 
@@ -134,7 +135,7 @@ export class MeshCache extends EventTarget {
     this.options = options
     this.peerId = node.peerId.toString()
     this.gossip = gossipOf(node)
-    this.currentRing = new Ring([], options.virtualIds)
+    this.lookup = new OwnerLookup(options.mesh, options.replicas, new Ring([], options.virtualIds))
 
     const now = Date.now
     const store = new Store({ now })
@@ -174,6 +175,7 @@ export class MeshCache extends EventTarget {
       invalidator,
       membership,
       rpc,
+      batches: new Batches(async (peer, frame) => rpc.request(peer, frame)),
       clock: new HybridClock(now),
       counters: { hits: 0, misses: 0, loads: 0, sets: 0, deletes: 0, misbehaving: 0 },
       keyspaces: new Map<string, KeyspaceConfig>(),
@@ -182,11 +184,11 @@ export class MeshCache extends EventTarget {
       loading: new Map(),
       transfers: new Map(),
       now,
-      owners: (keyspace, key) => this.currentRing.owners(kadIdOfKey(options.mesh, keyspace, key), options.replicas),
-      ownersIn: (ring, keyspace, key) => ring.owners(kadIdOfKey(options.mesh, keyspace, key), options.replicas)
+      owners: (keyspace, key) => this.lookup.owners(keyspace, key),
+      ownersIn: (ring, keyspace, key) => this.lookup.ownersIn(ring, keyspace, key)
     }
     this.registerHandlers()
-    this.currentRing = this.buildRing()
+    this.lookup.use(this.buildRing())
     this.defaultKeyspace = new Keyspace(this.ctx, DEFAULT_KEYSPACE, () => { this.guard() })
   }
 
@@ -411,14 +413,14 @@ export class MeshCache extends EventTarget {
 
   private onJoin (member: Member): void {
     this.learnAddrs(member)
-    this.currentRing = this.buildRing()
+    this.lookup.use(this.buildRing())
     this.dispatchEvent(new CustomEvent('member:join', { detail: member }))
     if (member.role === 'owner' && this.state === 'running') pushTo(this.ctx, member.peerId).catch(() => {})
   }
 
   private onLeave (member: Member, reason: LeaveReason): void {
-    const before = this.currentRing
-    this.currentRing = this.buildRing()
+    const before = this.lookup.current
+    this.lookup.use(this.buildRing())
     this.kadIds.delete(member.peerId)
     // A restart is followed at once by the new incarnation's join (on the same
     // channel, often carrying its JOIN): keep the channel, and let the join's
@@ -430,7 +432,7 @@ export class MeshCache extends EventTarget {
     this.dispatchEvent(new CustomEvent('member:leave', { detail }))
     // A graceful leaver handed its keys off itself; a crashed one could not.
     if (reason === 'dead' && member.role === 'owner' && this.state === 'running') {
-      reReplicate(this.ctx, before, this.currentRing, member.peerId).catch(() => {})
+      reReplicate(this.ctx, before, this.lookup.current, member.peerId).catch(() => {})
     }
   }
 

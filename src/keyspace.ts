@@ -130,7 +130,7 @@ export class Keyspace {
   /** The peers that own the key under the current view, primary first. */
   ownersOf (key: string): string[] {
     checkKey(key)
-    return this.ctx.owners(this.name, key)
+    return [...this.ctx.owners(this.name, key)]
   }
 
   /** Entries plain reads may serve: cached misses and stale values count as absent. */

@@ -1,4 +1,5 @@
 import { Frame } from '../protocol/frame.js'
+import { Batches } from './batch.js'
 import type { ReadThrough } from './get-or-load.js'
 import type { LeaseTable } from './leases.js'
 import type { HybridClock } from '../hlc.js'
@@ -55,6 +56,8 @@ export interface Context {
   readonly invalidator: Invalidator
   readonly membership: Membership
   readonly rpc: Rpc
+  /** Coalesces GETs and SETs to one peer within a turn (batch.ts). */
+  readonly batches: Batches
   readonly clock: HybridClock
   readonly counters: Counters
   readonly keyspaces: Map<string, KeyspaceConfig>
@@ -79,7 +82,9 @@ const EMPTY: Frame = Frame.decode(new Uint8Array(0))
  * this one: writes and reads treat the local owner like any other.
  */
 export async function call (ctx: Context, peer: string, frame: Partial<Frame>, timeoutMs?: number): Promise<Frame> {
-  if (peer !== ctx.self) return ctx.rpc.request(peer, frame, timeoutMs)
+  if (peer !== ctx.self) {
+    return timeoutMs === undefined && Batches.batches(frame) ? ctx.batches.request(peer, frame) : ctx.rpc.request(peer, frame, timeoutMs)
+  }
   const handler = ctx.handlers.get(frame.op ?? EMPTY.op)
   if (handler == null) throw new Error(`no local handler for ${String(frame.op)}`)
   return { ...EMPTY, ...(await handler({ ...EMPTY, ...frame }, ctx.self)), response: true }

@@ -1,5 +1,6 @@
 export { kadIdOfPeer, kadIdOfKey, virtualId, virtualIdsOf, KAD_ID_BYTES } from './ids.js'
 export { Ring } from './ring.js'
+export { OwnerLookup } from './lookup.js'
 export type { RingMember } from './ring.js'
 export { diffOwners } from './moves.js'
 
