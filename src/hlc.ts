@@ -6,6 +6,14 @@
  */
 const COUNTER_BITS = 16n
 const COUNTER_MASK = (1n << COUNTER_BITS) - 1n
+/**
+ * The largest stamp observe() folds in (its milliseconds fall in year 6429).
+ * Stamps come from peers as any uint64: one near 2^64 would push every later
+ * tick() past what the wire carries, where protons wraps it to a small number
+ * and the write loses to everything. No real clock runs this far ahead, and the
+ * 2^63 stamps left above it keep tick() in range for good.
+ */
+const MAX_OBSERVED = 1n << 63n
 
 export class HybridClock {
   private last = 0n
@@ -22,9 +30,9 @@ export class HybridClock {
     return this.last
   }
 
-  /** Folds in a stamp from a peer so later local stamps order after it. */
+  /** Folds in a stamp from a peer so later local stamps order after it (unless it is past MAX_OBSERVED). */
   observe (stamp: bigint): void {
-    if (stamp > this.last) this.last = stamp
+    if (stamp > this.last && stamp <= MAX_OBSERVED) this.last = stamp
   }
 }
 

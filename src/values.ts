@@ -86,7 +86,14 @@ export function isMissMarker (bytes: Uint8Array): boolean {
 
 export function decodeValue (bytes: Uint8Array): Value {
   if (bytes[0] === TAG_BYTES) return bytes.slice(1)
-  if (bytes[0] === TAG_JSON) return JSON.parse(decoder.decode(bytes.subarray(1)))
+  if (bytes[0] === TAG_JSON) {
+    try {
+      return JSON.parse(decoder.decode(bytes.subarray(1)))
+    } catch (err) {
+      // The bytes came from a peer: broken JSON is its fault, reported like an unknown tag, not as a SyntaxError.
+      throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `value is not valid JSON: ${(err as Error).message}`, { cause: err })
+    }
+  }
   throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `unknown value tag ${bytes[0]}`)
 }
 

@@ -1,3 +1,4 @@
+import { encodeExact, wireNumber } from '../util/wire.js'
 import { topicOf } from '../util/gossip.js'
 import { Heartbeat } from './heartbeat.js'
 import { checkedMember } from './member.js'
@@ -164,7 +165,7 @@ export class Membership {
 
   private async publish (leaving: boolean): Promise<void> {
     const { self } = this.init
-    await this.components.gossip.publish(this.topic, Heartbeat.encode({
+    await this.components.gossip.publish(this.topic, encodeExact(Heartbeat.codec(), {
       role: self.role,
       weight: self.weight,
       incarnation: BigInt(self.incarnation),
@@ -183,7 +184,7 @@ export class Membership {
       return // a malformed heartbeat is ignored, never fatal
     }
     if (checkedMember({ peerId: from, role: beat.role, weight: beat.weight }) == null) return
-    const incarnation = Number(beat.incarnation)
+    const incarnation = wireNumber(beat.incarnation)
     if (beat.leaving) {
       // Remember the goodbye even when the member already left the view (declared
       // dead first): a delayed heartbeat of that incarnation must not bring it back.

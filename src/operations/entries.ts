@@ -1,3 +1,4 @@
+import { wireNumber } from '../util/wire.js'
 import { isMissMarker } from '../values.js'
 import type { Entry } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
@@ -7,10 +8,10 @@ export function toWire (keyspace: string, key: string, entry: StoredEntry): Entr
 }
 
 export function fromWire (entry: Entry): StoredEntry {
-  const staleAt = Number(entry.staleAt)
+  const staleAt = wireNumber(entry.staleAt)
   return staleAt > 0
-    ? { value: entry.value, version: entry.version, expiresAt: Number(entry.expiresAt), staleAt }
-    : { value: entry.value, version: entry.version, expiresAt: Number(entry.expiresAt) }
+    ? { value: entry.value, version: entry.version, expiresAt: wireNumber(entry.expiresAt), staleAt }
+    : { value: entry.value, version: entry.version, expiresAt: wireNumber(entry.expiresAt) }
 }
 
 /** Past its TTL, kept only for getOrLoad to serve while it refreshes (keyspace `staleMs`). */

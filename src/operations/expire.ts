@@ -1,3 +1,4 @@
+import { wireNumber } from '../util/wire.js'
 import { Op } from '../protocol/frame.js'
 import { applyExpire } from './apply.js'
 import { toAllOwners } from './fan-out.js'
@@ -6,7 +7,7 @@ import type { Frame } from '../protocol/frame.js'
 
 /** Owner: sets each live key's absolute expiry (0 = never); found[i] = the key was live. */
 export async function handleExpire (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
-  const expiresAt = Number(frame.expiresAt)
+  const expiresAt = wireNumber(frame.expiresAt)
   return { found: frame.keys.map(key => applyExpire(ctx, frame.keyspace, key, expiresAt, frame.version)) }
 }
 

@@ -15,7 +15,7 @@ import type { StoredEntry } from '../store/index.js'
  * asker able to load gets a lease to refresh it in the background.
  */
 export async function handleLease (ctx: Context, frame: Frame, peer: string): Promise<Partial<Frame>> {
-  const key = frame.keys[0]
+  const key = keyOf(frame)
   const id = entryId(frame.keyspace, key)
   const entry = ctx.store.get(frame.keyspace, key)
   if (entry == null) return ctx.leases.acquire(id, peer, frame.canLoad, frame.waitMs)
@@ -34,7 +34,7 @@ export async function handleLease (ctx: Context, frame: Frame, peer: string): Pr
  * that does not hold it, is dropped.
  */
 export async function handleFill (ctx: Context, frame: Frame, peer: string): Promise<Partial<Frame>> {
-  const key = frame.keys[0]
+  const key = keyOf(frame)
   const id = entryId(frame.keyspace, key)
   if (!ctx.leases.holds(id, frame.lease, peer)) return {}
   const version = ctx.leases.versionOf(id) ?? ctx.clock.tick()
@@ -59,6 +59,16 @@ export async function handleFill (ctx: Context, frame: Frame, peer: string): Pro
   }
   ctx.leases.fill(id, { entries: [entry] })
   return {}
+}
+
+/**
+ * The key a LEASE or FILL is about. Without one, the lease would be taken on
+ * the key "undefined" and a fill would reach the store with no key at all.
+ */
+function keyOf (frame: Frame): string {
+  const key = frame.keys[0]
+  if (key == null) throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `${frame.op} names no key`)
+  return key
 }
 
 /**

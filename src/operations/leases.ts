@@ -1,6 +1,9 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import type { Frame } from '../protocol/frame.js'
 
+/** setTimeout's largest delay; a longer one fires at once, with a TimeoutOverflowWarning. */
+const MAX_TIMER_MS = 0x7fffffff
+
 interface Waiter {
   peer: string
   canLoad: boolean
@@ -45,6 +48,8 @@ export class LeaseTable {
       if (!canLoad) return Promise.resolve({})
       return Promise.resolve({ lease: this.grant(id, holder, []) })
     }
+    // waitMs comes off the wire as any uint32: past 2^31 - 1 ms it would not wait at all.
+    const delay = Math.min(waitMs, MAX_TIMER_MS)
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         peer: holder,
@@ -55,7 +60,7 @@ export class LeaseTable {
           const at = lease.waiters.indexOf(waiter)
           if (at >= 0) lease.waiters.splice(at, 1)
           reject(new MeshCacheError(ErrorCodes.TIMEOUT, `no value for the key within ${waitMs} ms`))
-        }, waitMs)
+        }, delay)
       }
       lease.waiters.push(waiter)
     })

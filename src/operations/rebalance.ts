@@ -2,6 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { checkedMember } from '../membership/member.js'
 import { entryId } from '../values.js'
+import { wireNumber } from '../util/wire.js'
 import { Op } from '../protocol/frame.js'
 import { call } from './context.js'
 import { fromWire, toWire } from './entries.js'
@@ -164,7 +165,7 @@ export function toWireMember (member: MemberInfo): WireMember {
 function fromWireMember (member: WireMember): MemberInfo | undefined {
   const checked = checkedMember(member)
   if (checked == null || !isPeerId(checked.peerId)) return undefined
-  return { peerId: checked.peerId, role: checked.role, weight: checked.weight, incarnation: Number(member.incarnation), addrs: member.addrs }
+  return { peerId: checked.peerId, role: checked.role, weight: checked.weight, incarnation: wireNumber(member.incarnation), addrs: member.addrs }
 }
 
 function isPeerId (text: string): boolean {

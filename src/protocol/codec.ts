@@ -1,6 +1,7 @@
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
+import { encodeExact } from '../util/wire.js'
 import { Frame } from './frame.js'
 
 /** Bounds on what one frame may carry, so a peer cannot make us allocate without limit. */
@@ -10,7 +11,7 @@ export interface FrameLimits {
 }
 
 export function encodeFrame (frame: Partial<Frame>): Uint8Array {
-  const body = Frame.encode(frame)
+  const body = encodeExact(Frame.codec(), frame)
   const prefix = varint.encodingLength(body.byteLength)
   const out = new Uint8Array(prefix + body.byteLength)
   varint.encode(body.byteLength, out)
