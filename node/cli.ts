@@ -22,6 +22,8 @@ const integer = (name: string) => (value: string): number => {
   return n
 }
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+/** The environment variable keeps the secret out of `ps` and shell history; the flag is for quick trials. */
+const secretOption = (): Option => new Option('--secret <secret>', 'mesh secret: only peers that prove it may join (prefer the environment variable)').env('MESHCACHE_SECRET')
 
 program.command('relay')
   .description('start the bootstrap relay: a full cache peer with a circuit relay for browser tabs')
@@ -30,8 +32,9 @@ program.command('relay')
   .option('--key-file <path>', 'keep the relay identity here (created on first start)', 'meshcache-relay.key')
   .option('--mesh <name>', 'mesh name', 'default')
   .option('--max-reservations <n>', 'browser tabs that may hold a relay reservation at once', integer('--max-reservations'), 1000)
-  .action(async (opts: { listen?: string[], http?: number, keyFile: string, mesh: string, maxReservations: number }) => {
-    const cache = await startRelay({ mesh: opts.mesh, listen: opts.listen, keyFile: opts.keyFile, maxReservations: opts.maxReservations })
+  .addOption(secretOption())
+  .action(async (opts: { listen?: string[], http?: number, keyFile: string, mesh: string, maxReservations: number, secret?: string }) => {
+    const cache = await startRelay({ mesh: opts.mesh, listen: opts.listen, keyFile: opts.keyFile, maxReservations: opts.maxReservations, secret: opts.secret })
     await serve(cache, opts.http)
   })
 
@@ -44,7 +47,8 @@ program.command('peer')
   .option('--mesh <name>', 'mesh name', 'default')
   .option('--replicas <n>', 'owners per key (1-5)', integer('--replicas'), 2)
   .addOption(new Option('--role <role>', 'owner or client').choices(['owner', 'client']).default('owner'))
-  .action(async (opts: { bootstrap?: string[], listen?: string[], http?: number, keyFile?: string, mesh: string, replicas: number, role: 'owner' | 'client' }) => {
+  .addOption(secretOption())
+  .action(async (opts: { bootstrap?: string[], listen?: string[], http?: number, keyFile?: string, mesh: string, replicas: number, role: 'owner' | 'client', secret?: string }) => {
     const privateKey = opts.keyFile != null ? await loadOrCreateKey(opts.keyFile) : undefined
     const cache = await createCache({
       mesh: opts.mesh,
@@ -52,6 +56,7 @@ program.command('peer')
       listen: opts.listen,
       replicas: opts.replicas,
       role: opts.role,
+      secret: opts.secret,
       libp2p: privateKey != null ? { privateKey } : {}
     })
     await serve(cache, opts.http)
@@ -83,9 +88,7 @@ program.command('status').description('print a peer\'s status')
 
 /** Prints the dialable addresses, one per line, and runs until SIGINT/SIGTERM. */
 async function serve (cache: MeshCache, httpPort: number | undefined): Promise<void> {
-  for (const addr of cache.multiaddrs) process.stdout.write(addr + '\n')
   const http = httpPort != null ? createHttpApi(cache) : undefined
-  if (http != null) process.stderr.write(`http api on ${await listenHttp(http, httpPort!)}\n`)
   let stopping = false
   const stop = async (): Promise<void> => {
     if (stopping) return
@@ -94,8 +97,13 @@ async function serve (cache: MeshCache, httpPort: number | undefined): Promise<v
     await cache.stop()
     process.exit(0)
   }
+  // Before anything is printed: whoever reads the addresses may signal at once,
+  // and a signal with no handler yet kills the process without a clean stop.
   process.once('SIGINT', () => { void stop() })
   process.once('SIGTERM', () => { void stop() })
+  const url = http != null ? await listenHttp(http, httpPort!) : undefined
+  for (const addr of cache.multiaddrs) process.stdout.write(addr + '\n')
+  if (url != null) process.stderr.write(`http api on ${url}\n`)
 }
 
 async function request (base: string, method: string, path: string, body?: unknown): Promise<void> {

@@ -139,5 +139,10 @@ function metrics (status: Awaited<ReturnType<MeshCache['status']>>): string {
   metric('near_misses_total', 'counter', 'Near cache lookups that missed.', [['', status.near.misses]])
   metric('invalidation_gaps_total', 'counter', 'Lost invalidation messages detected.', [['', status.invalidationGaps]])
   metric('misbehaving_frames_total', 'counter', 'Malformed or oversized frames from peers.', [['', status.misbehavingFrames]])
+  metric('unauthorized_total', 'counter', 'Failed mesh secret handshakes and requests refused for want of the secret.', [['', status.access.unauthorized]])
+  metric('rejected_total', 'counter', 'Requests and invalidations refused for going over a limit.', [['', status.access.rejected]])
+  metric('ignored_gossip_total', 'counter', 'Gossip messages ignored from peers that have not proven the secret.', [['', status.access.ignoredGossip]])
+  metric('penalized_peers', 'gauge', 'Peers with a penalty now.', [['', status.access.penalizedPeers]])
+  metric('banned_peers', 'gauge', 'Peers whose connections are refused now.', [['', status.access.bannedPeers]])
   return lines.join('\n') + '\n'
 }

@@ -17,7 +17,9 @@ export const RELAY_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws'
  * The bootstrap relay: a full cache peer that also runs the circuit relay
  * server, so browser tabs can reach the mesh and each other. Relayed
  * connections carry no data or time limit: tabs gossip and serve keys over
- * them until they have upgraded to direct WebRTC.
+ * them until they have upgraded to direct WebRTC. With `secret`, the relay is
+ * a member like any other: tabs prove the secret to it, and it refuses
+ * reservations to peers it has banned.
  */
 export async function startRelay (options: RelayOptions = {}): Promise<MeshCache> {
   const { keyFile, maxReservations = 1000, ...cacheOptions } = options

@@ -1,6 +1,8 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LRUCache } from 'lru-cache'
+import { Access } from './access/access.js'
+import { Penalties } from './access/penalties.js'
 import { ErrorCodes, MeshCacheError } from './errors.js'
 import { HybridClock } from './hlc.js'
 import { Invalidator } from './invalidation/invalidator.js'
@@ -24,6 +26,7 @@ import { Rpc } from './protocol/rpc.js'
 import { Store } from './store/index.js'
 import { topicOf } from './util/gossip.js'
 import { checkName, checkTtl, decodeValue, encodeValue, entryId } from './values.js'
+import type { AccessStatus } from './access/access.js'
 import type { InvalidationItem } from './invalidation/invalidator.js'
 import type { MeshNode } from './libp2p.js'
 import type { LeaveReason, Member, Role } from './membership/member.js'
@@ -73,6 +76,8 @@ export interface CacheStatus {
   keyspaces: Record<string, { keys: number, bytes: number, maxBytes: number, evictions: number }>
   invalidationGaps: number
   misbehavingFrames: number
+  /** Mesh secret and limits: verified peers, refusals, penalties (never the secret). */
+  access: AccessStatus
   uptimeMs: number
 }
 
@@ -98,7 +103,9 @@ async function openStream (node: MeshNode, peer: string, protocol: string, timeo
   for (const connection of ordered) {
     try {
       return await connection.newStream(protocol, { signal: AbortSignal.timeout(perTry), runOnLimitedConnection: true })
-    } catch {
+    } catch (err) {
+      // The peer does not speak it: another connection will not either.
+      if ((err as Error).name === 'UnsupportedProtocolError') throw err
       // Try the next connection.
     }
   }
@@ -119,6 +126,7 @@ export class MeshCache extends EventTarget {
   readonly peerId: string
   private readonly node: MeshNode
   private readonly options: ResolvedOptions
+  private readonly access: Access
   private readonly ctx: Context
   private readonly gossip: Gossip
   private readonly defaultKeyspace: Keyspace
@@ -129,12 +137,17 @@ export class MeshCache extends EventTarget {
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting'
   private stopping?: Promise<void>
 
-  constructor (node: MeshNode, options: ResolvedOptions) {
+  /** `access` comes from createCacheOn, which builds it before the node; alone, this peer has no secret. */
+  constructor (node: MeshNode, options: ResolvedOptions, access = new Access({
+    mesh: options.mesh, timeoutMs: options.requestTimeoutMs, penalties: new Penalties(), maxInvalidationsPerSecond: options.limits.maxInvalidationsPerSecond
+  })) {
     super()
     this.node = node
     this.options = options
+    this.access = access
     this.peerId = node.peerId.toString()
-    this.gossip = gossipOf(node)
+    // Without a secret no filter at all: gossip costs what it did before.
+    this.gossip = gossipOf(node, access.secret ? (from, via) => access.acceptGossip(from, via) : undefined)
     this.lookup = new OwnerLookup(options.mesh, options.replicas, new Ring([], options.virtualIds))
 
     const now = Date.now
@@ -143,7 +156,8 @@ export class MeshCache extends EventTarget {
     const invalidator = new Invalidator({ gossip: this.gossip, near }, {
       mesh: options.mesh,
       incarnation: this.startedAt,
-      onInvalidate: (item, owner) => { this.onInvalidate(item, owner) }
+      onInvalidate: (item, owner) => { this.onInvalidate(item, owner) },
+      admit: (owner, items) => access.admitInvalidations(owner, items)
     })
     const membership = new Membership({ gossip: this.gossip, probe: async peer => this.probe(peer) }, {
       mesh: options.mesh,
@@ -164,7 +178,14 @@ export class MeshCache extends EventTarget {
       timeoutMs: options.requestTimeoutMs,
       maxFrameBytes: options.maxValueBytes + 1024 * 1024,
       maxItems: 100_000,
-      onMisbehaviour: () => { this.ctx.counters.misbehaving++ }
+      maxInFlightPerPeer: options.limits.maxInFlightPerPeer,
+      access: access.secret
+        ? { allowed: peer => access.allowed(peer), verify: async peer => access.verify(peer), refused: () => { access.refusedRequest() } }
+        : undefined,
+      onMisbehaviour: (peer, err) => {
+        this.ctx.counters.misbehaving++
+        access.misbehaved(peer, err)
+      }
     })
 
     this.ctx = {
@@ -198,22 +219,39 @@ export class MeshCache extends EventTarget {
    * relay reservation, so the members it joins learn an address to reach it.
    */
   async start (beforeJoin?: () => Promise<void>): Promise<void> {
-    const { ctx } = this
+    const { ctx, access, node } = this
+    // Protocols first, then the node (created stopped): no peer finds it half-ready.
+    await access.start({
+      self: this.peerId,
+      handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
+      openStream: async (peer, protocol) => openStream(node, peer, protocol, this.options.requestTimeoutMs),
+      // Never throws into the caller (a frame reader): a hang-up that fails leaves the peer to the gater.
+      hangUp: peer => { Promise.resolve().then(async () => { await node.hangUp(peerIdFromString(peer)) }).catch(() => {}) },
+      onRejected: peer => { ctx.membership.remove(peer, 'dead') }
+    })
     await ctx.rpc.start()
-    ctx.invalidator.start()
-    ctx.membership.start()
-    this.node.addEventListener('peer:disconnect', evt => { ctx.membership.connectionClosed(evt.detail.toString()) })
-    this.node.addEventListener('connection:open', evt => {
+    node.addEventListener('peer:disconnect', evt => {
+      access.disconnected(evt.detail.toString())
+      ctx.membership.connectionClosed(evt.detail.toString())
+    })
+    node.addEventListener('connection:open', evt => {
+      const peer = evt.detail.remotePeer
+      access.meet(peer.toString())
       // A direct connection to a peer we reached through the relay: requests
       // move to it (the old channel finishes what it carries).
-      const peer = evt.detail.remotePeer
-      if (!isRelayed(evt.detail.remoteAddr) && this.node.getConnections(peer).some(c => isRelayed(c.remoteAddr))) {
+      if (!isRelayed(evt.detail.remoteAddr) && node.getConnections(peer).some(c => isRelayed(c.remoteAddr))) {
         ctx.rpc.retire(peer.toString())
       }
     })
+    await node.start()
+    ctx.invalidator.start()
+    ctx.membership.start()
     const seeds = await this.dialSeeds()
     await beforeJoin?.()
     if (await join(ctx, seeds) === 0 && seeds.length > 0) {
+      if (seeds.some(seed => ctx.rpc.refused(seed))) {
+        throw new MeshCacheError(ErrorCodes.UNAUTHORIZED, `the bootstrap peers of mesh ${JSON.stringify(this.options.mesh)} and this peer did not prove the same mesh secret to each other`)
+      }
       throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no bootstrap peer let this peer join mesh ${JSON.stringify(this.options.mesh)}`)
     }
     this.state = 'running'
@@ -318,6 +356,7 @@ export class MeshCache extends EventTarget {
       keyspaces: stats.keyspaces,
       invalidationGaps: ctx.invalidator.gaps,
       misbehavingFrames: ctx.counters.misbehaving,
+      access: this.access.status(),
       uptimeMs: Date.now() - this.startedAt
     }
   }
@@ -348,6 +387,7 @@ export class MeshCache extends EventTarget {
     ctx.invalidator.stop()
     // Channels close first, so remote askers see ERR_UNAVAILABLE and fail over.
     await ctx.rpc.stop()
+    this.access.stop()
     ctx.leases.clear()
     await this.node.stop()
     ctx.store.clear()
@@ -412,6 +452,8 @@ export class MeshCache extends EventTarget {
   }
 
   private onJoin (member: Member): void {
+    // A member vouched for by another (a JOIN reply) still proves itself to us.
+    this.access.meet(member.peerId)
     this.learnAddrs(member)
     this.lookup.use(this.buildRing())
     this.dispatchEvent(new CustomEvent('member:join', { detail: member }))

@@ -29,7 +29,11 @@ export const ErrorCodes = {
   /** A frame from a peer could not be decoded or made no sense. */
   MALFORMED_FRAME: 'ERR_MALFORMED_FRAME',
   /** A peer answered with an error of its own (the message says which). */
-  REMOTE: 'ERR_REMOTE'
+  REMOTE: 'ERR_REMOTE',
+  /** A mesh secret is set and the peer did not prove it (or this peer could not prove it to the peer). */
+  UNAUTHORIZED: 'ERR_UNAUTHORIZED',
+  /** A peer went over a limit (requests in flight, invalidations per second): it is reset and penalized. */
+  LIMIT_EXCEEDED: 'ERR_LIMIT_EXCEEDED'
 } as const
 
 export type ErrorCode = typeof ErrorCodes[keyof typeof ErrorCodes]

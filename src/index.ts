@@ -2,6 +2,11 @@
  * meshcache's public API. Platform entries (node/, browser/) add
  * `createCache`, which builds the libp2p node for their platform.
  */
+import { Access } from './access/access.js'
+import { banGater } from './access/gater.js'
+import { macWith } from './access/handshake.js'
+import { deriveKey } from './access/key.js'
+import { Penalties } from './access/penalties.js'
 import { MeshCache } from './cache.js'
 import { createMeshNode } from './libp2p.js'
 import { resolveOptions } from './options.js'
@@ -12,7 +17,8 @@ export { MeshCache } from './cache.js'
 export type { CacheStatus, MemberStatus, KeyspaceOptions, InvalidateDetail, MemberLeaveDetail } from './cache.js'
 export { Keyspace } from './keyspace.js'
 export type { SetOptions, GetOrLoadOptions, SetManyEntry } from './keyspace.js'
-export type { CacheOptions, NearCacheOptions } from './options.js'
+export type { CacheOptions, NearCacheOptions, LimitOptions } from './options.js'
+export type { AccessStatus } from './access/access.js'
 export type { Loader } from './operations/context.js'
 export type { Value, JsonValue } from './values.js'
 export type { Member, Role, LeaveReason } from './membership/member.js'
@@ -39,8 +45,20 @@ export interface Platform {
  */
 export async function createCacheOn (platform: Platform, options: CacheOptions = {}): Promise<MeshCache> {
   const resolved = resolveOptions(options)
-  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p, platform.dhtClient === true)
-  const cache = new MeshCache(node, resolved)
+  // The secret becomes a key here and lives on only inside the MAC's closure.
+  const mac = options.secret !== undefined ? macWith(await deriveKey(options.secret, resolved.mesh)) : undefined
+  const access = new Access({
+    mesh: resolved.mesh,
+    mac,
+    timeoutMs: resolved.requestTimeoutMs,
+    penalties: new Penalties(),
+    maxInvalidationsPerSecond: resolved.limits.maxInvalidationsPerSecond
+  })
+  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p, platform.dhtClient === true, {
+    score: peer => access.score(peer),
+    gater: banGater(peer => access.banned(peer))
+  })
+  const cache = new MeshCache(node, resolved, access)
   try {
     await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(node) : undefined)
     platform.started?.(cache)

@@ -2,13 +2,15 @@ import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
+import { TopicValidatorResult } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { createLibp2p } from 'libp2p'
+import { SCORE_THRESHOLDS } from './access/score.js'
 import type { GossipHandler, Gossip } from './util/gossip.js'
 import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import type { KadDHT } from '@libp2p/kad-dht'
-import type { Libp2p, PubSub } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PubSub } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Libp2pOverrides } from './options.js'
 
@@ -25,15 +27,26 @@ export type MeshNode = Libp2p<MeshServices>
 /** What a platform entry (node/ or browser/) brings: its transports and addresses. */
 export type PlatformOptions = Pick<Libp2pOptions<MeshServices>, 'transports' | 'addresses' | 'connectionGater' | 'connectionManager'>
 
+/** How the access layer (src/access/) steers the stack: a gossip score per peer and a gater for banned peers. */
+export interface NodeGuard {
+  score: (peer: string) => number
+  gater: ConnectionGater
+}
+
 /**
  * The libp2p stack every meshcache peer runs: Noise, yamux, identify (which
  * gossipsub needs), ping (which kad-dht needs), gossipsub and kad-dht in
- * server mode. `overrides` (the `libp2p` option) is spread last, services merged.
+ * server mode. `overrides` (the `libp2p` option) is spread last, services
+ * merged, connection gaters composed. The node is created stopped: the cache
+ * registers its protocols first, so no peer ever finds it half-ready (a
+ * handshake refused for want of a handler would get this peer banned).
  */
-export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}, dhtClient = false): Promise<MeshNode> {
-  const { services, ...rest } = overrides
+export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}, dhtClient = false, guard?: NodeGuard): Promise<MeshNode> {
+  const { services, connectionGater, ...rest } = overrides
   return createLibp2p<MeshServices>({
     ...platform,
+    start: false,
+    connectionGater: composeGaters(platform.connectionGater, connectionGater, guard?.gater),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {
@@ -47,7 +60,11 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
         heartbeatInterval: 200,
         fallbackToFloodsub: false,
         // Tabs first meet over the relay; gossip must flow there too.
-        runOnLimitedConnection: true
+        runOnLimitedConnection: true,
+        // Unproven and penalized peers score low enough that gossipsub stops
+        // sending to them, and (once penalized) stops listening (access/score.ts).
+        scoreParams: guard != null ? { appSpecificScore: guard.score, appSpecificWeight: 1 } : {},
+        scoreThresholds: SCORE_THRESHOLDS
       }),
       dht: kadDHT({
         protocol: `/meshcache/${mesh}/kad/1.0.0`,
@@ -62,8 +79,34 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
   })
 }
 
-/** Adapts libp2p pubsub to the narrow Gossip interface, one handler set per topic. */
-export function gossipOf (node: MeshNode): Gossip {
+/**
+ * Deny hooks deny when any gater denies; filterMultiaddrForPeer keeps an
+ * address only when every gater keeps it. Hooks no gater has are left to
+ * libp2p's defaults (a browser's refuses private addresses).
+ */
+export function composeGaters (...gaters: Array<ConnectionGater | undefined>): ConnectionGater {
+  const present = gaters.filter((g): g is ConnectionGater => g != null)
+  const composed: Record<string, (...args: any[]) => Promise<boolean>> = {}
+  for (const name of new Set(present.flatMap(g => Object.keys(g)))) {
+    const hooks = present.filter(g => typeof (g as any)[name] === 'function')
+    const keeps = name === 'filterMultiaddrForPeer'
+    composed[name] = async (...args: any[]) => {
+      for (const gater of hooks) {
+        const answer = await (gater as any)[name](...args) as boolean
+        if (answer !== keeps) return answer
+      }
+      return keeps
+    }
+  }
+  return composed as ConnectionGater
+}
+
+/**
+ * Adapts libp2p pubsub to the narrow Gossip interface, one handler set per
+ * topic. With `accept`, each topic gets a validator: a message it refuses is
+ * neither delivered nor forwarded (gossipsub's IGNORE, no score penalty).
+ */
+export function gossipOf (node: MeshNode, accept?: (from: string, via: string) => boolean): Gossip {
   const pubsub = node.services.pubsub
   const handlers = new Map<string, Set<GossipHandler>>()
   pubsub.addEventListener('message', evt => {
@@ -87,6 +130,10 @@ export function gossipOf (node: MeshNode): Gossip {
       if (set == null) {
         set = new Set()
         handlers.set(topic, set)
+        if (accept != null) {
+          pubsub.topicValidators.set(topic, (via, message) =>
+            message.type === 'signed' && accept(message.from.toString(), via.toString()) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore)
+        }
         pubsub.subscribe(topic)
       }
       set.add(handler)
@@ -94,6 +141,7 @@ export function gossipOf (node: MeshNode): Gossip {
         set.delete(handler)
         if (set.size === 0) {
           handlers.delete(topic)
+          pubsub.topicValidators.delete(topic)
           pubsub.unsubscribe(topic)
         }
       }

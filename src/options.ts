@@ -12,6 +12,13 @@ export interface NearCacheOptions {
   maxStalenessMs?: number
 }
 
+export interface LimitOptions {
+  /** Requests one peer may have in flight to this one; more is misbehaviour, and ours queue past it. Default 1024. */
+  maxInFlightPerPeer?: number
+  /** Invalidated keys one owner may announce per second (2 s of burst); more is misbehaviour. Default 500 000. */
+  maxInvalidationsPerSecond?: number
+}
+
 export interface CacheOptions {
   /** Mesh name; peers of other meshes are ignored. Default 'default'. */
   mesh?: string
@@ -40,6 +47,14 @@ export interface CacheOptions {
   requestTimeoutMs?: number
   /** Time a getOrLoad lease holder has to fill the key before the lease passes on. Default 10 000 ms. */
   leaseTimeoutMs?: number
+  /**
+   * Mesh secret: only peers that prove they hold it (a handshake bound to both
+   * peer ids) are members, are served, and are heard. Every peer of the mesh
+   * needs the same one. Use a high-entropy value (e.g. 32 random bytes).
+   */
+  secret?: string | Uint8Array
+  /** Bounds on what one peer may make this one do. */
+  limits?: LimitOptions
   /** Extra libp2p options, spread over meshcache's own (services are merged). */
   libp2p?: Libp2pOverrides
 }
@@ -49,17 +64,19 @@ export type Libp2pOverrides = Partial<Omit<Libp2pOptions<MeshServices>, 'service
   services?: Record<string, (components: any) => unknown>
 }
 
-export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen'>> & {
+/** The secret is not in here: it is turned into a key once (createCacheOn) and kept nowhere else. */
+export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen' | 'secret' | 'limits'>> & {
   nearCache: Required<NearCacheOptions>
+  limits: Required<LimitOptions>
   libp2p: Libp2pOverrides
   listen?: string[]
 }
 
+const MAX_SECRET_BYTES = 1024
+
 /** Fills defaults and rejects out-of-range options with ERR_INVALID_OPTION. */
 export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
-  // DESIGN.md's mesh secret is not built yet (issue 6): refuse it rather than
-  // let a caller believe the mesh is closed.
-  if ((options as { secret?: unknown }).secret !== undefined) invalid('secret is not supported yet')
+  checkSecret(options.secret)
   const resolved: ResolvedOptions = {
     mesh: options.mesh ?? 'default',
     bootstrap: options.bootstrap ?? [],
@@ -75,6 +92,10 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
     missedHeartbeats: options.missedHeartbeats ?? 3,
     requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
     leaseTimeoutMs: options.leaseTimeoutMs ?? 10_000,
+    limits: {
+      maxInFlightPerPeer: options.limits?.maxInFlightPerPeer ?? 1024,
+      maxInvalidationsPerSecond: options.limits?.maxInvalidationsPerSecond ?? 500_000
+    },
     libp2p: options.libp2p ?? {}
   }
   checkName(resolved.mesh, 'mesh')
@@ -88,6 +109,9 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
   integer('missedHeartbeats', resolved.missedHeartbeats, 1, 100)
   integer('requestTimeoutMs', resolved.requestTimeoutMs, 1, 600_000)
   integer('leaseTimeoutMs', resolved.leaseTimeoutMs, 1, 600_000)
+  if (options.limits != null && typeof options.limits !== 'object') invalid('limits must be an object')
+  integer('limits.maxInFlightPerPeer', resolved.limits.maxInFlightPerPeer, 1, 1_000_000)
+  integer('limits.maxInvalidationsPerSecond', resolved.limits.maxInvalidationsPerSecond, 1, 1_000_000_000)
   if (!(typeof resolved.weight === 'number' && resolved.weight > 0 && resolved.weight <= 1000)) {
     invalid('weight must be a number in (0, 1000]')
   }
@@ -96,6 +120,13 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
     invalid('bootstrap must be an array of multiaddr strings')
   }
   return resolved
+}
+
+/** Never echoes the value: an error message may end up in a log. */
+function checkSecret (secret: unknown): void {
+  if (secret === undefined) return
+  const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret).byteLength : secret instanceof Uint8Array ? secret.byteLength : -1
+  if (bytes < 1 || bytes > MAX_SECRET_BYTES) invalid(`secret must be a non-empty string or Uint8Array of at most ${MAX_SECRET_BYTES} bytes`)
 }
 
 function integer (name: string, value: unknown, min: number, max: number): void {

@@ -1,5 +1,6 @@
 import { topicOf } from '../util/gossip.js'
 import { nextTurn } from '../util/next-turn.js'
+import { encodeExact } from '../util/wire.js'
 import { Invalidation } from './message.js'
 import type { NearCache } from './near-cache.js'
 import type { Gossip } from '../util/gossip.js'
@@ -12,6 +13,12 @@ export interface InvalidatorInit {
   incarnation: number
   /** Called once per item that this peer hears of, after the near cache dropped it. */
   onInvalidate?: (item: InvalidationItem, owner: string) => void
+  /**
+   * Rate limit per owner: false drops the message (the owner is over its
+   * rate). Safe, as with a lost message: its next one shows a gap and every
+   * copy it served is dropped.
+   */
+  admit?: (owner: string, items: number) => boolean
 }
 
 /** Caps one gossip message; the rest of a batch goes in the next one. */
@@ -67,7 +74,8 @@ export class Invalidator {
     while (this.queue.length > 0) {
       const items = this.queue.splice(0, MAX_ITEMS_PER_MESSAGE)
       this.seq++
-      const data = Invalidation.encode({ incarnation: BigInt(this.init.incarnation), seq: this.seq, items })
+      // encodeExact: protons 5.6 garbles uint64 values in [2^31, 2^32) (see codec.ts).
+      const data = encodeExact(Invalidation.codec(), { incarnation: BigInt(this.init.incarnation), seq: this.seq, items })
       this.gossip.publish(this.topic, data).catch(() => {
         // Lost here is lost for everyone: readers see the gap and drop our copies.
       })
@@ -81,6 +89,7 @@ export class Invalidator {
     } catch {
       return
     }
+    if (this.init.admit?.(from, message.items.length) === false) return
     this.checkSequence(from, message)
     for (const item of message.items) {
       this.near.invalidate(item.keyspace, item.key, item.version)

@@ -16,12 +16,18 @@ export interface ChannelInit {
   onClose: (channel: Channel) => void
   /** A frame from this peer broke the rules; the stream is already reset. */
   onMisbehaviour: (peer: string, err: MeshCacheError) => void
+  /** Counts a request from the peer before serving it; false = over its bound (ERR_LIMIT_EXCEEDED, stream reset). */
+  admit?: (peer: string) => boolean
+  /** `count` admitted requests are done (answered, or orphaned by the stream closing). */
+  release?: (peer: string, count: number) => void
 }
 
 interface Pending {
   resolve: (frame: Frame) => void
   reject: (err: Error) => void
   timer: ReturnType<typeof setTimeout>
+  /** Runs once the peer answered or the stream closed — not at the timeout: the peer still counts the request. */
+  done?: () => void
 }
 
 /**
@@ -35,6 +41,10 @@ export class Channel {
   private readonly init: ChannelInit
   private readonly out = pushable<Uint8Array>()
   private readonly pending = new Map<number, Pending>()
+  /** Requests that timed out here but that the peer has not answered yet. */
+  private readonly late = new Map<number, () => void>()
+  /** Requests from the peer being served now. */
+  private serving = 0
   private queued: Uint8Array[] = []
   private queuedBytes = 0
   private nextId = 1
@@ -52,16 +62,21 @@ export class Channel {
     return !this.closed
   }
 
-  request (frame: Partial<Frame>, timeoutMs: number): Promise<Frame> {
-    if (this.closed) return Promise.reject(unavailable(this.peer))
+  /** `done` runs once the peer answered or the stream closed, whether or not the request timed out first. */
+  request (frame: Partial<Frame>, timeoutMs: number, done?: () => void): Promise<Frame> {
+    if (this.closed) {
+      done?.()
+      return Promise.reject(unavailable(this.peer))
+    }
     const id = this.nextId
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1
     return new Promise<Frame>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id)
+        if (done != null) this.late.set(id, done)
         reject(new MeshCacheError(ErrorCodes.TIMEOUT, `peer ${this.peer} did not answer ${opName(frame)} within ${timeoutMs} ms`))
       }, timeoutMs)
-      this.pending.set(id, { resolve, reject, timer })
+      this.pending.set(id, { resolve, reject, timer, done })
       this.send({ ...frame, id, response: false })
     })
   }
@@ -111,21 +126,48 @@ export class Channel {
   private dispatch (frame: Frame): void {
     if (frame.response) {
       const pending = this.pending.get(frame.id)
-      if (pending == null) return // answered after its timeout
+      if (pending == null) {
+        // Answered after its timeout: nothing waits, but the slot frees now.
+        const late = this.late.get(frame.id)
+        this.late.delete(frame.id)
+        late?.()
+        return
+      }
       this.pending.delete(frame.id)
       clearTimeout(pending.timer)
+      pending.done?.()
       if (frame.errorCode !== '') pending.reject(fromRemote(frame.errorCode, frame.errorMessage))
       else pending.resolve(frame)
       return
     }
+    if (this.init.admit?.(this.peer) === false) {
+      throw new MeshCacheError(ErrorCodes.LIMIT_EXCEEDED, `peer ${this.peer} sent more requests at once than it may have in flight`)
+    }
+    this.serving++
     const { id, op } = frame
+    const fail = (err: Error): void => {
+      const code = err instanceof MeshCacheError ? err.code : ErrorCodes.REMOTE
+      this.send({ id, op, response: true, errorCode: code, errorMessage: err.message ?? String(err) })
+    }
     this.init.onRequest(frame, this.peer).then(
-      reply => { this.send({ ...reply, id, op, response: true }) },
+      reply => {
+        this.served()
+        // A reply that cannot be encoded still answers, as an error, rather than
+        // leaving the asker to time out (and an unhandled rejection here).
+        try { this.send({ ...reply, id, op, response: true }) } catch (err) { fail(err as Error) }
+      },
       (err: Error) => {
-        const code = err instanceof MeshCacheError ? err.code : ErrorCodes.REMOTE
-        this.send({ id, op, response: true, errorCode: code, errorMessage: err.message ?? String(err) })
+        this.served()
+        fail(err)
       }
     )
+  }
+
+  /** Once closed, the remaining count was released in one go by shutdown(). */
+  private served (): void {
+    if (this.closed) return
+    this.serving--
+    this.init.release?.(this.peer, 1)
   }
 
   private shutdown (err: unknown): void {
@@ -134,9 +176,15 @@ export class Channel {
     this.out.end()
     for (const pending of this.pending.values()) {
       clearTimeout(pending.timer)
+      pending.done?.()
       pending.reject(unavailable(this.peer, err))
     }
     this.pending.clear()
+    for (const done of this.late.values()) done()
+    this.late.clear()
+    // Handlers still running for a closed stream answer no one: the peer no longer counts them either.
+    if (this.serving > 0) this.init.release?.(this.peer, this.serving)
+    this.serving = 0
     this.init.onClose(this)
   }
 }

@@ -1,5 +1,6 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Channel } from './channel.js'
+import { PeerSlots } from './slots.js'
 import type { FrameLimits } from './codec.js'
 import type { Frame, Op } from './frame.js'
 import type { Connection, Stream, StreamHandlerOptions } from '@libp2p/interface'
@@ -14,10 +15,25 @@ export interface RpcComponents {
   openStream: (peer: string, protocol: string) => Promise<Stream>
 }
 
+/** With a mesh secret: who may be served and asked (src/access/). */
+export interface RpcAccess {
+  /** The peer has proven the secret (a synchronous check, the fast path). */
+  allowed: (peer: string) => boolean
+  /** Resolves once it has; rejects with ERR_UNAUTHORIZED when it cannot. */
+  verify: (peer: string) => Promise<void>
+  /** Counts a request refused for want of proof. */
+  refused?: (peer: string) => void
+}
+
 export interface RpcInit extends FrameLimits {
   timeoutMs: number
+  /** Requests one peer may have in flight to us, across its streams; ours to it never exceed it either. Default 1024. */
+  maxInFlightPerPeer?: number
+  access?: RpcAccess
   onMisbehaviour?: (peer: string, err: MeshCacheError) => void
 }
+
+export const DEFAULT_MAX_IN_FLIGHT = 1024
 
 export type OpHandler = (frame: Frame, peer: string) => Promise<Partial<Frame>>
 
@@ -34,11 +50,20 @@ export class Rpc {
   /** Every open channel, including one left over when both sides opened at once. */
   private readonly open = new Set<Channel>()
   private readonly opening = new Map<string, Promise<Channel>>()
+  /** Our requests in flight to each peer. */
+  private readonly slots: PeerSlots
+  /** Each peer's requests being served here, across all of its channels. */
+  private readonly serving = new Map<string, number>()
+  private readonly maxInFlight: number
+  /** Peers that answered us ERR_UNAUTHORIZED or that we could not verify, so a failed join can say why. */
+  private readonly refusedBy = new Set<string>()
   private started = false
 
   constructor (components: RpcComponents, init: RpcInit) {
     this.components = components
     this.init = init
+    this.maxInFlight = init.maxInFlightPerPeer ?? DEFAULT_MAX_IN_FLIGHT
+    this.slots = new PeerSlots(this.maxInFlight)
   }
 
   on (op: Op, handler: OpHandler): void {
@@ -63,12 +88,46 @@ export class Rpc {
     await this.components.unhandle(PROTOCOL)
     for (const channel of [...this.open]) channel.close()
     this.channels.clear()
+    this.slots.clear(new MeshCacheError(ErrorCodes.CLOSED, 'the cache is stopped'))
   }
 
-  /** Sends a request and resolves with the peer's answer; rejects with a typed error. */
+  /**
+   * Sends a request and resolves with the peer's answer; rejects with a typed
+   * error. With a mesh secret the peer must have proven it first. Beyond
+   * `maxInFlightPerPeer` requests to one peer, the next wait for a free slot
+   * (the wait counts against the timeout).
+   */
   async request (peer: string, frame: Partial<Frame>, timeoutMs = this.init.timeoutMs): Promise<Frame> {
-    const channel = this.channels.get(peer) ?? await this.connect(peer)
-    return channel.request(frame, timeoutMs)
+    const { access } = this.init
+    if (access != null && !access.allowed(peer)) {
+      await access.verify(peer).catch((err: MeshCacheError) => {
+        if (err.code === ErrorCodes.UNAUTHORIZED) this.noteRefusal(peer)
+        throw err
+      })
+    }
+    let budget = timeoutMs
+    if (!this.slots.tryAcquire(peer)) {
+      const queued = Date.now()
+      await this.slots.acquire(peer, timeoutMs)
+      budget = Math.max(1, timeoutMs - (Date.now() - queued))
+    }
+    let channel: Channel
+    try {
+      channel = this.channels.get(peer) ?? await this.connect(peer)
+    } catch (err) {
+      this.slots.release(peer)
+      throw err
+    }
+    return channel.request(frame, budget, () => { this.slots.release(peer) }).catch((err: MeshCacheError) => {
+      // A peer without a secret learns here that the mesh has one.
+      if (err.code === ErrorCodes.UNAUTHORIZED) this.noteRefusal(peer)
+      throw err
+    })
+  }
+
+  /** Whether the peer refused us (or we it) for want of the mesh secret. */
+  refused (peer: string): boolean {
+    return this.refusedBy.has(peer)
   }
 
   /** New requests to the peer go on a new stream; the current one stays open for what it carries. */
@@ -108,6 +167,17 @@ export class Rpc {
       peer,
       limits: this.init,
       onRequest: (frame, from) => this.serve(frame, from),
+      admit: from => {
+        const count = (this.serving.get(from) ?? 0) + 1
+        if (count > this.maxInFlight) return false
+        this.serving.set(from, count)
+        return true
+      },
+      release: (from, done) => {
+        const count = (this.serving.get(from) ?? 0) - done
+        if (count > 0) this.serving.set(from, count)
+        else this.serving.delete(from)
+      },
       onClose: closed => {
         this.open.delete(closed)
         if (this.channels.get(peer) === closed) this.channels.delete(peer)
@@ -120,7 +190,22 @@ export class Rpc {
     return channel
   }
 
+  private noteRefusal (peer: string): void {
+    // Bounded: only a hint for error messages.
+    if (this.refusedBy.size >= 1000) this.refusedBy.clear()
+    this.refusedBy.add(peer)
+  }
+
   private async serve (frame: Frame, peer: string): Promise<Partial<Frame>> {
+    const { access } = this.init
+    if (access != null && !access.allowed(peer)) {
+      try {
+        await access.verify(peer)
+      } catch {
+        access.refused?.(peer)
+        throw new MeshCacheError(ErrorCodes.UNAUTHORIZED, 'this mesh requires its secret, and the asking peer has not proven it')
+      }
+    }
     const handler = this.handlers.get(frame.op)
     if (handler == null) throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `no handler for op ${String(frame.op)}`)
     return handler(frame, peer)

@@ -53,8 +53,8 @@ async function sleep (ms: number): Promise<void> {
   await new Promise(resolve => setTimeout(resolve, ms))
 }
 
-function launch (args: string[]): { child: ChildProcess, out: () => string, err: () => string, exited: Server['exited'] } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'] })
+function launch (args: string[], env: Record<string, string> = {}): { child: ChildProcess, out: () => string, err: () => string, exited: Server['exited'] } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   children.add(child)
   let out = ''
   let err = ''
@@ -67,8 +67,8 @@ function launch (args: string[]): { child: ChildProcess, out: () => string, err:
 }
 
 /** Runs a short CLI command to its end (SIGKILLed after RUN_TIMEOUT_MS). */
-async function run (args: string[]): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const { child, out, err, exited } = launch(args)
+async function run (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const { child, out, err, exited } = launch(args, env)
   const timer = setTimeout(() => { child.kill('SIGKILL') }, RUN_TIMEOUT_MS)
   const { code, signal } = await exited
   clearTimeout(timer)
@@ -82,8 +82,8 @@ async function run (args: string[]): Promise<{ code: number | null, stdout: stri
  * addresses (and its HTTP URL when `http` is set). `expectAddrs`: how many
  * listen addresses to wait for.
  */
-async function startServer (args: string[], { http = true, expectAddrs = 1 } = {}): Promise<Server> {
-  const { child, out, err, exited } = launch(args)
+async function startServer (args: string[], { http = true, expectAddrs = 1, env = {} as Record<string, string> } = {}): Promise<Server> {
+  const { child, out, err, exited } = launch(args, env)
   let exit: { code: number | null, signal: NodeJS.Signals | null } | undefined
   void exited.then(e => { exit = e })
   const lines = (): string[] => out().split('\n').slice(0, -1) // complete lines only
@@ -303,8 +303,8 @@ describe('meshcache get / set / del / status against a relay', () => {
 
 describe('meshcache --help', () => {
   it.each([
-    ['relay', ['--listen', '--http', '--key-file', '--mesh', '--max-reservations']],
-    ['peer', ['--bootstrap', '--listen', '--http', '--key-file', '--mesh', '--replicas', '--role']],
+    ['relay', ['--listen', '--http', '--key-file', '--mesh', '--max-reservations', '--secret', 'MESHCACHE_SECRET']],
+    ['peer', ['--bootstrap', '--listen', '--http', '--key-file', '--mesh', '--replicas', '--role', '--secret', 'MESHCACHE_SECRET']],
     ['get', ['--api', '--keyspace']],
     ['set', ['--api', '--keyspace', '--ttl']],
     ['del', ['--api', '--keyspace']],
@@ -372,6 +372,28 @@ describe('meshcache peer', () => {
     expect(peer.stderr).toMatch(/join mesh/)
     const members = JSON.parse((await run(['status', '--api', relay.api!])).stdout) as { members: Array<{ peerId: string }> }
     expect(members.members.map(m => m.peerId)).toEqual([relay.peerId])
+    expect(await terminate(relay)).toEqual({ code: 0, signal: null })
+  })
+
+  it('with a secret (MESHCACHE_SECRET or --secret): the same one joins, another is refused, and status never shows it', async () => {
+    const mesh = meshName('secret')
+    const secret = 'cli-secret-' + Math.random().toString(36).slice(2)
+    const relay = await startServer(relayArgs(join(scratch, 'secret-relay.key'), mesh), { expectAddrs: 2, env: { MESHCACHE_SECRET: secret } })
+    const peer = await startServer(['peer', '--bootstrap', tcpAddr(relay), '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '0', '--mesh', mesh, '--secret', secret])
+    const statusText = (await run(['status', '--api', relay.api!])).stdout
+    const status = JSON.parse(statusText) as { members: Array<{ peerId: string }>, access: { secret: boolean } }
+    expect(status.access.secret).toBe(true)
+    expect(statusText).not.toContain(secret)
+    await retry(async () => {
+      const members = JSON.parse((await run(['status', '--api', relay.api!])).stdout) as { members: Array<{ peerId: string }> }
+      expect(members.members.map(m => m.peerId).sort()).toEqual([relay.peerId, peer.peerId].sort())
+    })
+
+    const wrong = await run(['peer', '--bootstrap', tcpAddr(relay), '--listen', '/ip4/127.0.0.1/tcp/0', '--mesh', mesh], { MESHCACHE_SECRET: 'not-' + secret })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toMatch(/secret/)
+    expect(wrong.stderr).not.toContain(secret)
+    expect(await terminate(peer)).toEqual({ code: 0, signal: null })
     expect(await terminate(relay)).toEqual({ code: 0, signal: null })
   })
 
