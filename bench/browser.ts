@@ -27,7 +27,7 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PAT
 
 interface Mesh { pages: Page[], peerIds: string[], stop: () => Promise<void> }
 
-const WEBRTC_CAP_MS = 120_000
+const WEBRTC_CAP_MS = 90_000
 
 async function openMesh (tabs: number, query: Record<string, string>): Promise<Mesh & { joinedMs: number, directMs?: number, directPairs?: string }> {
   const mesh = `bench-${tabs}-${Date.now()}`
@@ -114,6 +114,10 @@ await relayed.stop()
 const bundle = readFileSync(new URL('dist/bundle/meshcache.js', root))
 results.bundle = { raw: bundle.byteLength, gzip: gzipSync(bundle).byteLength }
 rows.push(['browser bundle (dist/bundle/meshcache.js) raw / gzip', `${(bundle.byteLength / 1024).toFixed(0)} KiB / ${(gzipSync(bundle).byteLength / 1024).toFixed(0)} KiB`])
+
+const webrtcVsRelay = (results.getWebRTC as { p50: number }).p50 / overRelay.p50
+results.webrtcVsRelayP50 = webrtcVsRelay
+rows.push(['get p50 over WebRTC vs over the relay (baseline)', `${webrtcVsRelay.toFixed(2)}×`])
 
 await browser.close()
 await site.close()

@@ -2,11 +2,11 @@ import { ErrorCodes, MeshCacheError } from './errors.js'
 import { expiryFor } from './operations/context.js'
 import { deleteKeys } from './operations/delete.js'
 import { expireKey } from './operations/expire.js'
-import { getEntries } from './operations/get.js'
+import { getEntries, localEntry } from './operations/get.js'
 import { getOrLoad } from './operations/get-or-load.js'
 import { setEntries } from './operations/set.js'
 import { isFresh } from './operations/entries.js'
-import { checkKey, checkTtl, decodeValue, encodeValue, isMissMarker } from './values.js'
+import { checkKey, checkTtl, decodeCached, decodeValue, encodeValue, isMissMarker } from './values.js'
 import type { StoredEntry } from './store/index.js'
 import type { Context, Loader } from './operations/context.js'
 import type { EncodedWrite } from './operations/set.js'
@@ -40,6 +40,14 @@ export class Keyspace {
   }
 
   async get (key: string): Promise<Value | undefined> {
+    this.guard()
+    checkKey(key)
+    // A near or local hit, the common case, skips getMany's batching and arrays.
+    const local = localEntry(this.ctx, this.name, key)
+    if (local != null && isFresh(local, this.ctx.now())) {
+      this.ctx.counters.hits++
+      return decodeCached(local.value)
+    }
     return (await this.getMany([key]))[0]
   }
 
@@ -49,7 +57,7 @@ export class Keyspace {
     return entries.map(entry => {
       if (entry == null) { this.ctx.counters.misses++; return undefined }
       this.ctx.counters.hits++
-      return decodeValue(entry.value)
+      return decodeCached(entry.value)
     })
   }
 

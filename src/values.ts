@@ -84,6 +84,22 @@ export function isMissMarker (bytes: Uint8Array): boolean {
   return bytes.byteLength === 1 && bytes[0] === TAG_MISS
 }
 
+/**
+ * decodeValue for reads that hit a cached entry: a string, number, boolean
+ * or null decoded once is shared by every later read of the same bytes
+ * (they are immutable); objects and bytes are decoded afresh, so a caller
+ * that changes what it got cannot change what the next reader gets.
+ */
+export function decodeCached (bytes: Uint8Array): Value {
+  const known = primitives.get(bytes)
+  if (known !== undefined) return known
+  const value = decodeValue(bytes)
+  if (value === null || typeof value !== 'object') primitives.set(bytes, value)
+  return value
+}
+
+const primitives = new WeakMap<Uint8Array, Value>()
+
 export function decodeValue (bytes: Uint8Array): Value {
   if (bytes[0] === TAG_BYTES) return bytes.slice(1)
   if (bytes[0] === TAG_JSON) {

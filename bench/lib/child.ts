@@ -12,14 +12,22 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => { process.exit(130) })
 }
 
-export interface Started<T> { child: ChildProcess, ready: T, lines: AsyncIterable<string> }
+export interface Started<T> {
+  child: ChildProcess
+  ready: T
+  lines: AsyncIterable<string>
+  /** Writes one JSON line to the child's stdin. */
+  send: (message: unknown) => void
+  /** The next JSON line the child prints. */
+  next: <R>() => Promise<R>
+}
 
 /** Runs `node <script> ...args` and resolves with the first JSON line it prints. */
 export async function startChild<T> (script: string | URL, args: string[] = [], timeoutMs = 30_000): Promise<Started<T>> {
   const path = typeof script === 'string' ? script : script.pathname
   // BENCH_CHILD_ARGS passes node flags (e.g. --cpu-prof) to the children only.
   const flags = (process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...flags, path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...flags, path, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
   children.add(child)
   child.once('exit', () => { children.delete(child) })
   const lines = createInterface({ input: child.stdout! })
@@ -38,7 +46,19 @@ export async function startChild<T> (script: string | URL, args: string[] = [], 
     }
     next()
   })
-  return { child, ready, lines: { [Symbol.asyncIterator]: () => iterator } }
+  return {
+    child,
+    ready,
+    lines: { [Symbol.asyncIterator]: () => iterator },
+    send: message => { child.stdin!.write(JSON.stringify(message) + '\n') },
+    next: async <R>() => {
+      for (;;) {
+        const { value, done } = await iterator.next()
+        if (done === true) throw new Error(`${path} exited`)
+        try { return JSON.parse(value) as R } catch { /* a log line */ }
+      }
+    }
+  }
 }
 
 /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */

@@ -27,10 +27,7 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
   const remote: string[] = []
   const remoteIndex: number[] = []
   keys.forEach((key, i) => {
-    // A copy in the local store counts only while this peer owns the key:
-    // one it has just handed away no longer receives writes.
-    const local = ctx.near.get(keyspace, key) ??
-      (ctx.owners(keyspace, key).includes(ctx.self) ? ctx.store.get(keyspace, key) : undefined)
+    const local = localEntry(ctx, keyspace, key)
     if (local != null) results[i] = local
     else { remote.push(key); remoteIndex.push(i) }
   })
@@ -47,6 +44,15 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
     })
   }))
   return results
+}
+
+/**
+ * What this peer can answer alone: its store's entry while it owns the key
+ * (a copy it has just handed away no longer receives writes), else its near
+ * copy of another owner's entry.
+ */
+export function localEntry (ctx: Context, keyspace: string, key: string): StoredEntry | undefined {
+  return ctx.owners(keyspace, key).includes(ctx.self) ? ctx.store.get(keyspace, key) : ctx.near.get(keyspace, key)
 }
 
 async function askOwners (ctx: Context, keyspace: string, owners: string[], keys: string[]): Promise<Map<string, { entry: StoredEntry, owner: string }>> {

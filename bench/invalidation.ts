@@ -1,0 +1,83 @@
+/**
+ * Suite 3 — invalidation: 8 Node peers (this process writes; 7 child
+ * processes listen). For 1000 writes, the time from the write's
+ * acknowledgement until the last peer that does not own the key has dropped
+ * its old copy (the 'invalidate' event fires as the near cache drops it);
+ * an invalidation that arrives before the ack counts as 0. Baseline in the
+ * same run: one gossipsub message from the writer to all 7 (the transport
+ * invalidations ride on). Target: p99 ≤ 10 ms.
+ */
+import { createCache } from '../node/index.js'
+import { startChild, stopChild } from './lib/child.js'
+import { fmt, percentile, printTable, within, writeResult } from './lib/measure.js'
+import type { Started } from './lib/child.js'
+
+const PEERS = 8
+const WRITES = Number(process.env.BENCH_WRITES ?? 1000)
+const GAP_MS = 3
+const mesh = `bench-inval-${process.pid}`
+const now = (): number => performance.timeOrigin + performance.now()
+
+const writer = await createCache({ mesh, listen: ['/ip4/127.0.0.1/tcp/0'], heartbeatMs: 500 })
+const children: Array<Started<{ peerId: string }>> = []
+try {
+  for (let i = 1; i < PEERS; i++) {
+    children.push(await startChild(new URL('./invalidation-peer.js', import.meta.url), [JSON.stringify({ mesh, bootstrap: writer.multiaddrs })]))
+  }
+  const arrivals = new Map<string, Map<string, number>>() // kind:key -> peer -> time
+  for (const child of children) {
+    void (async () => {
+      for await (const line of child.lines) {
+        const { kind, key, at } = JSON.parse(line) as { kind: string, key: string, at: number }
+        const id = `${kind}:${key}`
+        const seen = arrivals.get(id) ?? new Map<string, number>()
+        if (!seen.has(child.ready.peerId)) seen.set(child.ready.peerId, at)
+        arrivals.set(id, seen)
+      }
+    })()
+  }
+  await within(30_000, 'membership', (async () => {
+    while ((await writer.status()).members.length < PEERS) await new Promise(resolve => setTimeout(resolve, 100))
+  })())
+  // Let gossipsub's meshes settle (heartbeat 200 ms) before timing.
+  await new Promise(resolve => setTimeout(resolve, 2_000))
+
+  const expected = (kind: string, key: string): string[] => kind === 'gossip'
+    ? children.map(c => c.ready.peerId)
+    : children.map(c => c.ready.peerId).filter(p => !writer.ownersOf(key).includes(p))
+  const lateness = async (kind: 'inval' | 'gossip', send: (key: string) => Promise<void>): Promise<number[]> => {
+    const sent = new Map<string, number>()
+    for (let i = 0; i < WRITES; i++) {
+      const key = `${kind}:${i}`
+      await send(key)
+      sent.set(key, now())
+      await new Promise(resolve => setTimeout(resolve, GAP_MS))
+    }
+    // Stragglers get a bounded moment to arrive.
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    return [...sent].map(([key, at]) => {
+      const seen = arrivals.get(`${kind}:${key}`)
+      const times = expected(kind, key).map(peer => seen?.get(peer) ?? Infinity)
+      return Math.max(0, Math.max(...times) - at)
+    })
+  }
+  console.error(`ready after ${Math.round(performance.now())} ms`)
+  const inval = await lateness('inval', async key => writer.set(key, 1))
+  console.error(`writes done after ${Math.round(performance.now())} ms`)
+  const gossip = await lateness('gossip', async key => writer.publish('baseline', key))
+  console.error(`gossip done after ${Math.round(performance.now())} ms`)
+  const summary = (ms: number[]): { p50Ms: number, p99Ms: number, lost: number } => {
+    const sorted = Float64Array.from(ms.filter(Number.isFinite)).sort()
+    return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), lost: ms.length - sorted.length }
+  }
+  const rows = { invalidation: summary(inval), gossip: summary(gossip) }
+  console.log(`invalidation: ${PEERS} peers in ${PEERS} processes, ${WRITES} writes ${GAP_MS} ms apart; ms from ack until every non-owner dropped the old value`)
+  printTable(['path', 'p50 ms', 'p99 ms', 'never arrived'], Object.entries(rows).map(([path, r]) => [path, fmt.ms(r.p50Ms), fmt.ms(r.p99Ms), r.lost]))
+  const ratio = rows.invalidation.p99Ms / rows.gossip.p99Ms
+  console.log(`target p99 ≤ 10 ms: ${rows.invalidation.p99Ms.toFixed(2)} ms; p99 vs bare gossip ${fmt.ratio(ratio)}`)
+  console.log(`wrote ${writeResult('invalidation', { peers: PEERS, writes: WRITES, gapMs: GAP_MS, ...rows, p99VsGossip: ratio, targetP99Ms: 10 })}`)
+} finally {
+  await Promise.all(children.map(async c => stopChild(c.child)))
+  await writer.stop()
+}
+process.exit(0)

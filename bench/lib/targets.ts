@@ -1,0 +1,41 @@
+/**
+ * The issue's targets, read back from the suites' JSON files, each as how far
+ * it is met (≥ 1 = met) so the chart and the run's summary agree.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { RESULTS_DIR } from './measure.js'
+
+export function load (suite: string): any {
+  const file = `${RESULTS_DIR}${suite}.json`
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined
+}
+
+export interface Attainment { metric: string, attained: number, label: string }
+
+/** Each target as "how far it is met": ≥ 1 means met, whether the metric should be high or low. */
+export function attainments (): Attainment[] {
+  const out: Attainment[] = []
+  const higher = (metric: string, value: number | undefined, target: number, unit = '×'): void => {
+    if (value != null && Number.isFinite(value)) out.push({ metric, attained: value / target, label: `${value.toFixed(2)}${unit} (target ≥ ${target}${unit})` })
+  }
+  const lower = (metric: string, value: number | undefined, target: number, unit: string): void => {
+    if (value != null && Number.isFinite(value)) out.push({ metric, attained: target / value, label: `${value.toFixed(2)} ${unit} (target ≤ ${target} ${unit})` })
+  }
+  const remote = load('remote')
+  higher('remote get 100 B vs Redis', remote?.targets.vsRedisAt100.get, 1.5)
+  higher('remote set 100 B vs Redis', remote?.targets.vsRedisAt100.set, 1.5)
+  higher('remote, worst vs raw TCP', remote?.targets.vsRaw.worst, 0.5)
+  const local = load('local')
+  for (const row of local?.rows ?? []) higher(`${String(row.path)} hit vs lru-cache`, row.vsLru, 0.8)
+  const inval = load('invalidation')
+  lower('invalidation p99', inval?.invalidation.p99Ms, 10, 'ms')
+  const own = load('ownership')
+  const at16 = own?.rows.find((r: any) => r.peers === 16 && r.virtualIds === own.virtualIds)
+  lower('max/mean keys, 16 peers', at16?.maxOverMeanWorst, 1.15, '')
+  for (const r of own?.rows.filter((r: any) => r.virtualIds === own.virtualIds) ?? []) lower(`moved on join, ${String(r.peers)} peers (×1/N)`, r.movedPrimary * r.peers, 1.2, '/N')
+  const memory = load('memory')
+  const mesh = memory?.rows.find((r: any) => r.kind === 'meshcache')
+  lower('memory, 1 M × 100 B', mesh != null ? mesh.totalBytes / 2 ** 20 : undefined, 300, 'MiB')
+  return out
+}
+

@@ -1,0 +1,82 @@
+/**
+ * Churn: 8 peers in child processes; every second one is SIGKILLed or a new
+ * one started (one failure at a time, 6 to 8 peers up), for 60 s
+ * (CHURN_MS overrides), while a writer and a reader in this process run a
+ * steady get/set load. Afterwards: no survivor crashed, every acknowledged
+ * write is still readable (replicas 2), and every stale read was within the
+ * reader's maxStalenessMs. Prints the load's figures.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { createCache } from '../../node/index.js'
+import { LOOPBACK, waitFor } from '../helpers/cluster.js'
+import { killAll, spawnPeer } from '../helpers/processes.js'
+import { Ledger } from './ledger.js'
+import type { MeshCache } from '../../node/index.js'
+import type { PeerProcess } from '../helpers/processes.js'
+
+const CHURN_MS = Number(process.env.CHURN_MS ?? 60_000)
+const MAX_STALENESS_MS = 2_000
+const PEERS = 8
+const MIN_UP = 6
+
+describe('churn', () => {
+  const clients: MeshCache[] = []
+  afterEach(async () => {
+    await Promise.allSettled(clients.map(async c => c.stop()))
+    await killAll()
+  })
+
+  it(`keeps every acknowledged write through ${CHURN_MS / 1000} s of kills and joins`, async () => {
+    const mesh = `churn-${process.pid}`
+    const options = { mesh, replicas: 2, heartbeatMs: 300, missedHeartbeats: 4, requestTimeoutMs: 3_000, listen: LOOPBACK }
+    const up: PeerProcess[] = [await spawnPeer(options)]
+    const seeds = (): string[] => up.flatMap(p => p.multiaddrs.filter(a => a.includes('/tcp/') && !a.includes('/ws')).slice(0, 1))
+    while (up.length < PEERS) up.push(await spawnPeer({ ...options, bootstrap: seeds() }))
+    const client = { ...options, role: 'client' as const, bootstrap: seeds() }
+    const writer = await createCache({ ...client, nearCache: { maxEntries: 0 } })
+    const reader = await createCache({ ...client, nearCache: { maxEntries: 10_000, maxStalenessMs: MAX_STALENESS_MS } })
+    clients.push(writer, reader)
+    await waitFor(async () => (await reader.status()).members.length === PEERS + 2, 15_000, 'the clients to see every peer')
+
+    const ledger = new Ledger(300)
+    let done = false
+    const load = ledger.run(writer, reader, 16, 5, () => done)
+    const killed = new Set<PeerProcess>()
+    let kills = 0
+    let starts = 0
+    const until = Date.now() + CHURN_MS
+    for (let tick = 0; Date.now() < until; tick++) {
+      await new Promise(resolve => setTimeout(resolve, 1_000))
+      if (up.length > MIN_UP && (tick % 2 === 0 || up.length === PEERS)) {
+        const victim = up.splice(Math.floor(Math.random() * up.length), 1)[0]
+        killed.add(victim)
+        victim.child.kill('SIGKILL')
+        kills++
+      } else {
+        up.push(await spawnPeer({ ...options, bootstrap: seeds() }))
+        starts++
+      }
+    }
+    done = true
+    await load
+    const figures = ledger.figures()
+
+    // Survivors: every peer we did not kill is running and answers.
+    const crashed = up.filter(p => p.child.exitCode !== null || p.child.signalCode !== null)
+    const answers = await Promise.allSettled(up.map(async p => p.call('members')))
+    // Reads after the run go to the owners (a fresh client: no near cache).
+    await new Promise(resolve => setTimeout(resolve, 2_000))
+    const values = await up[0].call<unknown[]>('getMany', ledger.keys)
+    const lost = ledger.lost(values)
+
+    console.log(`churn: ${CHURN_MS / 1000} s, ${kills} SIGKILLs, ${starts} starts; ${figures.ops} ops, ${figures.errors} errors ` +
+      `(${(figures.errorRate * 100).toFixed(2)}%), p99 ${figures.p99Ms.toFixed(1)} ms; lost writes ${lost.length}; ` +
+      `stale reads ${figures.staleReads} (oldest ${figures.maxStaleMs} ms, bound ${MAX_STALENESS_MS} ms); crashed survivors ${crashed.length}`)
+    expect(kills).toBeGreaterThan(CHURN_MS / 3_000)
+    expect(crashed).toEqual([])
+    expect(answers.every(a => a.status === 'fulfilled')).toBe(true)
+    expect(lost).toEqual([])
+    expect(figures.maxStaleMs).toBeLessThanOrEqual(MAX_STALENESS_MS)
+    expect(figures.ops).toBeGreaterThan(CHURN_MS / 10)
+  }, CHURN_MS + 120_000)
+})

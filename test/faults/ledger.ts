@@ -1,0 +1,113 @@
+/**
+ * What the fault tests promise to check: a steady get/set load whose every
+ * write carries a sequence number, and a ledger of when each write was
+ * acknowledged. One writer issues every write, so sequence order is version
+ * order (its hybrid clock ticks in issue order). From the ledger:
+ *  - a stale read returned a write older than one already acknowledged when
+ *    the read began; its age is how long ago the newer write was acknowledged;
+ *  - a lost write is an acknowledged write that a read after the run cannot
+ *    find (neither it nor a newer one).
+ */
+import type { MeshCache } from '../../node/index.js'
+
+export interface LoadFigures {
+  ops: number
+  errors: number
+  errorRate: number
+  p99Ms: number
+  staleReads: number
+  /** The oldest stale read, ms after the write that replaced it was acknowledged. */
+  maxStaleMs: number
+}
+
+interface Acked { seq: number, at: number }
+
+export class Ledger {
+  readonly keys: string[]
+  private seq = 0
+  /** Per key: acknowledged writes in acknowledgement order. */
+  private readonly acked = new Map<string, Acked[]>()
+  private readonly latencies: number[] = []
+  private ops = 0
+  private errors = 0
+  private staleReads = 0
+  private maxStaleMs = 0
+
+  constructor (keyCount: number, prefix = 'k') {
+    this.keys = Array.from({ length: keyCount }, (_, i) => `${prefix}:${i}`)
+  }
+
+  async write (cache: MeshCache, key: string): Promise<void> {
+    const seq = ++this.seq
+    await this.timed(async () => {
+      await cache.set(key, seq)
+      const list = this.acked.get(key) ?? []
+      list.push({ seq, at: Date.now() })
+      this.acked.set(key, list)
+    })
+  }
+
+  async read (cache: MeshCache, key: string): Promise<void> {
+    const began = Date.now()
+    const known = this.latestBefore(key, began)
+    await this.timed(async () => {
+      const got = await cache.get(key) as number | undefined
+      if (known == null || (got !== undefined && got >= known.seq)) return
+      // The read missed a write acknowledged before it began: how long ago
+      // was the first write newer than what it returned acknowledged?
+      const replaced = this.acked.get(key)!.find(a => a.seq > (got ?? 0) && a.at <= began)!
+      this.staleReads++
+      this.maxStaleMs = Math.max(this.maxStaleMs, began - replaced.at)
+    })
+  }
+
+  /** Runs `callers` loops of 1 write in `writeEvery` operations until `stop()` resolves true. */
+  async run (writer: MeshCache, reader: MeshCache, callers: number, writeEvery: number, stop: () => boolean): Promise<void> {
+    await Promise.all(Array.from({ length: callers }, async (_, w) => {
+      for (let i = 0; !stop(); i++) {
+        const key = this.keys[(w * 7919 + i * 104729) % this.keys.length]
+        if (i % writeEvery === 0) await this.write(writer, key)
+        else await this.read(reader, key)
+      }
+    }))
+  }
+
+  /** Keys whose newest acknowledged write `values` (as read after the run) does not hold. */
+  lost (values: Array<unknown>): string[] {
+    return this.keys.filter((key, i) => {
+      const list = this.acked.get(key)
+      if (list == null || list.length === 0) return false
+      const newest = Math.max(...list.map(a => a.seq))
+      return typeof values[i] !== 'number' || (values[i] as number) < newest
+    })
+  }
+
+  figures (): LoadFigures {
+    const sorted = Float64Array.from(this.latencies).sort()
+    return {
+      ops: this.ops,
+      errors: this.errors,
+      errorRate: this.ops === 0 ? 0 : this.errors / this.ops,
+      p99Ms: sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)],
+      staleReads: this.staleReads,
+      maxStaleMs: this.maxStaleMs
+    }
+  }
+
+  private latestBefore (key: string, at: number): Acked | undefined {
+    let best: Acked | undefined
+    for (const a of this.acked.get(key) ?? []) if (a.at <= at && (best == null || a.seq > best.seq)) best = a
+    return best
+  }
+
+  private async timed (op: () => Promise<void>): Promise<void> {
+    const start = performance.now()
+    this.ops++
+    try {
+      await op()
+      this.latencies.push(performance.now() - start)
+    } catch {
+      this.errors++
+    }
+  }
+}
