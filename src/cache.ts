@@ -18,7 +18,7 @@ import { handleFill, handleLease } from './operations/get-or-load.js'
 import { dropKeyspace, handleDropKeyspace, handleKeyspaces, listKeyspaces } from './operations/keyspaces.js'
 import { LeaseTable } from './operations/leases.js'
 import { handlePing, ping } from './operations/ping.js'
-import { handOffAll, handleHandoff, handleJoin, handleLeave, join, pushTo, reReplicate } from './operations/rebalance.js'
+import { handOffAll, handleHandoff, handleJoin, handleLeave, join, pushTo, reReplicate, reconcile } from './operations/rebalance.js'
 import { handleSet } from './operations/set.js'
 import { OwnerLookup, Ring, kadIdOfPeer } from './ownership/index.js'
 import { Op } from './protocol/frame.js'
@@ -86,6 +86,9 @@ export interface MemberLeaveDetail { peerId: string, role: Role, reason: LeaveRe
 
 const DEFAULT_KEYSPACE = 'default'
 const SEED_ROUNDS = 3
+/** After a merge, the view must hold still this many heartbeats before the replicas are reconciled. */
+const MERGE_SETTLE_BEATS = 10
+const RECONCILE_ATTEMPTS = 3
 
 /**
  * A stream on the best connection to the peer: direct ones (WebRTC between
@@ -136,6 +139,7 @@ export class MeshCache extends EventTarget {
   private readonly lookup: OwnerLookup
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting'
   private stopping?: Promise<void>
+  private reconcileTimer?: ReturnType<typeof setTimeout>
 
   /** `access` comes from createCacheOn, which builds it before the node; alone, this peer has no secret. */
   constructor (node: MeshNode, options: ResolvedOptions, access = new Access({
@@ -159,16 +163,20 @@ export class MeshCache extends EventTarget {
       onInvalidate: (item, owner) => { this.onInvalidate(item, owner) },
       admit: (owner, items) => access.admitInvalidations(owner, items)
     })
-    const membership = new Membership({ gossip: this.gossip, probe: async peer => this.probe(peer) }, {
+    const membership = new Membership({
+      gossip: this.gossip,
+      probe: async peer => this.probe(peer),
+      redial: async member => this.redial(member)
+    }, {
       mesh: options.mesh,
       self: { peerId: this.peerId, role: options.role, weight: options.weight, incarnation: this.startedAt },
       heartbeatMs: options.heartbeatMs,
       missedHeartbeats: options.missedHeartbeats,
       addrs: () => this.multiaddrs,
       load: () => store.stats().keys,
-      onJoin: member => { this.onJoin(member) },
+      onJoin: (member, rejoined) => { this.onJoin(member, rejoined) },
       onLeave: (member, reason) => { this.onLeave(member, reason) },
-      onAddrs: member => { this.learnAddrs(member) }
+      onAddrs: member => { void this.learnAddrs(member) }
     })
     const rpc = new Rpc({
       handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
@@ -206,6 +214,8 @@ export class MeshCache extends EventTarget {
       transfers: new Map(),
       now,
       owners: (keyspace, key) => this.lookup.owners(keyspace, key),
+      viewId: () => this.lookup.viewId,
+      successors: (keyspace, key) => this.lookup.successors(keyspace, key),
       ownersIn: (ring, keyspace, key) => this.lookup.ownersIn(ring, keyspace, key)
     }
     this.registerHandlers()
@@ -376,6 +386,7 @@ export class MeshCache extends EventTarget {
     const { ctx } = this
     const wasRunning = this.state === 'running'
     this.state = 'stopping'
+    clearTimeout(this.reconcileTimer)
     if (wasRunning) {
       const without = this.buildRing(this.peerId)
       const sent = await handOffAll(ctx, without).catch(() => new Map<string, bigint>())
@@ -446,18 +457,35 @@ export class MeshCache extends EventTarget {
     return id
   }
 
-  private learnAddrs (member: Member): void {
+  private async learnAddrs (member: Member): Promise<void> {
     const addrs = member.addrs.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } })
-    this.node.peerStore.merge(peerIdFromString(member.peerId), { multiaddrs: addrs }).catch(() => {})
+    await this.node.peerStore.merge(peerIdFromString(member.peerId), { multiaddrs: addrs }).catch(() => {})
   }
 
-  private onJoin (member: Member): void {
+  private onJoin (member: Member, rejoined: boolean): void {
     // A member vouched for by another (a JOIN reply) still proves itself to us.
     this.access.meet(member.peerId)
-    this.learnAddrs(member)
+    void this.learnAddrs(member)
     this.lookup.use(this.buildRing())
     this.dispatchEvent(new CustomEvent('member:join', { detail: member }))
-    if (member.role === 'owner' && this.state === 'running') pushTo(this.ctx, member.peerId).catch(() => {})
+    if (member.role === 'owner' && this.state === 'running') pushTo(this.ctx, member.peerId, rejoined).catch(() => {})
+    if (rejoined) this.reconcileLater()
+  }
+
+  /**
+   * The pushes of a merge go out while the view is still filling, and may
+   * fail; once no member has come back for a while, this peer's keys go to
+   * all their owners (rebalance.ts, reconcile). Each rejoin restarts the wait;
+   * a failed send, a few more times.
+   */
+  private reconcileLater (attempt = 1): void {
+    clearTimeout(this.reconcileTimer)
+    this.reconcileTimer = setTimeout(() => {
+      if (this.state !== 'running') return
+      reconcile(this.ctx).then(done => {
+        if (!done && attempt < RECONCILE_ATTEMPTS) this.reconcileLater(attempt + 1)
+      }, () => {})
+    }, this.options.heartbeatMs * MERGE_SETTLE_BEATS)
   }
 
   private onLeave (member: Member, reason: LeaveReason): void {
@@ -500,6 +528,16 @@ export class MeshCache extends EventTarget {
     }
   }
 
+
+  /**
+   * A member declared dead, dialled again at the addresses it last announced
+   * (the peer store may have aged them out). A banned peer stays away.
+   */
+  private async redial (member: Member): Promise<boolean> {
+    if (this.state !== 'running' || this.access.banned(member.peerId)) return false
+    await this.learnAddrs(member)
+    return this.probe(member.peerId)
+  }
 
   /** Dials every bootstrap address; a few rounds, since a relay may be busy or restarting. */
   private async dialSeeds (): Promise<string[]> {

@@ -14,10 +14,13 @@ export interface MembershipInit {
   missedHeartbeats: number
   addrs: () => string[]
   load: () => number
-  onJoin: (member: Member) => void
+  /** `rejoined`: the member had been declared dead (a partition healed, say), not a newcomer. */
+  onJoin: (member: Member, rejoined: boolean) => void
   onLeave: (member: Member, reason: LeaveReason) => void
   /** A known member now advertises other addresses (a tab got its relay reservation, say). */
   onAddrs?: (member: Member) => void
+  /** How long a member declared dead is re-dialled. Default 10 minutes. */
+  redialForMs?: number
   now?: () => number
 }
 
@@ -25,9 +28,28 @@ export interface MembershipComponents {
   gossip: Gossip
   /** Whether a member that went silent, or whose connection closed, still answers. */
   probe: (peerId: string) => Promise<boolean>
+  /**
+   * Dials a member declared dead, at its last known addresses; resolves
+   * whether it answered. Its heartbeats then bring it back. Without it, the
+   * dead are forgotten.
+   */
+  redial?: (member: Member) => Promise<boolean>
 }
 
 const MAX_DEPARTED = 10_000
+/** Members declared dead and still being re-dialled, at most (the longest dead go first). */
+const MAX_LOST = 1_000
+const REDIAL_FOR_MS = 10 * 60_000
+/** Re-dials back off from one heartbeat period to this many. */
+const MAX_REDIAL_BEATS = 30
+
+interface Lost {
+  member: Member
+  until: number
+  next: number
+  delay: number
+  dialing: boolean
+}
 
 export type MemberInfo = Omit<Member, 'lastSeen' | 'keys'> & { keys?: number }
 
@@ -38,6 +60,11 @@ export type MemberInfo = Omit<Member, 'lastSeen' | 'keys'> & { keys?: number }
  * connection closed, is probed directly and declared dead only when the probe
  * fails: gossip on a loaded machine can lag by seconds, and a false death
  * moves keys for nothing (and the extra work makes gossip lag more).
+ *
+ * A dead member is re-dialled with backoff for a while. Death may be a
+ * partition, and once every connection across it has closed, nothing else
+ * dials the other side: without this, a healed partition stays two meshes.
+ * A member that said goodbye is not re-dialled.
  */
 export class Membership {
   private readonly init: MembershipInit
@@ -52,6 +79,7 @@ export class Membership {
   private beat = 0
   /** Members being probed, so a slow probe is not started twice. */
   private readonly probing = new Set<string>()
+  private readonly lost = new Map<string, Lost>()
 
   constructor (components: MembershipComponents, init: MembershipInit) {
     this.components = components
@@ -77,6 +105,7 @@ export class Membership {
     await this.publish(true).catch(() => {})
     this.unsubscribe?.()
     this.view.clear()
+    this.lost.clear()
   }
 
   /** Every member but this peer. */
@@ -108,7 +137,8 @@ export class Membership {
     const member: Member = { keys: 0, ...info, lastSeen: this.now() }
     const previous = this.view.get(info.peerId)
     this.view.set(info.peerId, member)
-    if (previous == null) this.init.onJoin(member)
+    const rejoined = this.lost.delete(info.peerId)
+    if (previous == null) this.init.onJoin(member, rejoined)
     else if (previous.addrs.join() !== member.addrs.join()) this.init.onAddrs?.(member)
     return previous == null
   }
@@ -124,6 +154,7 @@ export class Membership {
     if (member == null) return
     this.view.delete(peerId)
     if (reason === 'leave') this.depart(peerId, member.incarnation)
+    if (reason === 'dead') this.lose(member)
     this.init.onLeave(member, reason)
   }
 
@@ -147,7 +178,43 @@ export class Membership {
     this.components.probe(peerId).then(verdict, () => { verdict(false) })
   }
 
+  /** Members declared dead, being re-dialled (introspection for tests). */
+  redialing (): string[] {
+    return [...this.lost.keys()]
+  }
+
+  private lose (member: Member): void {
+    if (this.components.redial == null) return
+    this.lost.delete(member.peerId)
+    if (this.lost.size >= MAX_LOST) this.lost.delete(this.lost.keys().next().value as string)
+    const now = this.now()
+    const delay = this.init.heartbeatMs
+    this.lost.set(member.peerId, { member, until: now + (this.init.redialForMs ?? REDIAL_FOR_MS), next: now + delay, delay, dialing: false })
+  }
+
+  /** One dial per due member; each failure doubles its wait, up to MAX_REDIAL_BEATS heartbeats. */
+  private redialLost (): void {
+    const redial = this.components.redial
+    if (redial == null) return
+    const now = this.now()
+    for (const [peerId, lost] of [...this.lost]) {
+      if (now >= lost.until) {
+        this.lost.delete(peerId)
+        continue
+      }
+      if (lost.dialing || now < lost.next) continue
+      lost.dialing = true
+      const done = (): void => {
+        lost.dialing = false
+        lost.delay = Math.min(lost.delay * 2, this.init.heartbeatMs * MAX_REDIAL_BEATS)
+        lost.next = this.now() + lost.delay
+      }
+      redial(lost.member).then(done, done)
+    }
+  }
+
   private depart (peerId: string, incarnation: number): void {
+    if ((this.lost.get(peerId)?.member.incarnation ?? Infinity) <= incarnation) this.lost.delete(peerId)
     if ((this.departed.get(peerId) ?? -1) >= incarnation) return
     this.departed.delete(peerId)
     // Bounded: the oldest goodbyes go first (Map keeps insertion order).
@@ -161,6 +228,7 @@ export class Membership {
     for (const member of [...this.view.values()]) {
       if (member.lastSeen < deadline) this.suspect(member.peerId)
     }
+    this.redialLost()
   }
 
   private async publish (leaving: boolean): Promise<void> {

@@ -18,7 +18,7 @@ interface Waiter {
 
 interface Batch {
   peer: string
-  frame: { op: Op, keyspace: string, keys: string[], entries: Entry[] }
+  frame: { op: Op, keyspace: string, keys: string[], entries: Entry[], view: string }
   bytes: number
   waiters: Waiter[]
 }
@@ -39,6 +39,7 @@ export class Batches {
   }
 
   static batches (frame: Partial<Frame>): boolean {
+    if (frame.forwarded === true) return false
     return (frame.op === Op.GET && frame.keyspace !== undefined && frame.keys !== undefined) ||
       (frame.op === Op.SET && frame.entries !== undefined)
   }
@@ -47,10 +48,11 @@ export class Batches {
   async request (peer: string, frame: Partial<Frame>): Promise<Frame> {
     const isGet = frame.op === Op.GET
     const keyspace = isGet ? frame.keyspace! : ''
-    const id = `${frame.op!}\0${peer}\0${keyspace}`
+    const view = frame.view ?? ''
+    const id = `${frame.op!}\0${peer}\0${keyspace}\0${view}`
     let batch = this.open.get(id)
     if (batch == null) {
-      batch = { peer, frame: { op: frame.op!, keyspace, keys: [], entries: [] }, bytes: 0, waiters: [] }
+      batch = { peer, frame: { op: frame.op!, keyspace, keys: [], entries: [], view }, bytes: 0, waiters: [] }
       this.open.set(id, batch)
       const queued = batch
       nextTurn(() => { this.flush(id, queued) })
@@ -71,7 +73,7 @@ export class Batches {
     if (this.open.get(id) !== batch) return // already sent when it filled up
     this.open.delete(id)
     const { frame, waiters } = batch
-    const request = frame.op === Op.GET ? { op: frame.op, keyspace: frame.keyspace, keys: frame.keys } : { op: frame.op, entries: frame.entries }
+    const request = frame.op === Op.GET ? { op: frame.op, keyspace: frame.keyspace, keys: frame.keys } : { op: frame.op, entries: frame.entries, view: frame.view }
     this.send(batch.peer, request).then(reply => {
       if (frame.op === Op.SET) {
         for (const w of waiters) w.resolve({ ...reply, found: reply.found.slice(w.start, w.start + w.count) })
@@ -84,7 +86,7 @@ export class Batches {
           const entry = byKey.get(frame.keys[i])
           if (entry != null) entries.push(entry)
         }
-        w.resolve({ ...reply, entries })
+        w.resolve({ ...reply, entries, found: reply.found.slice(w.start, w.start + w.count) })
       }
     }, (err: unknown) => {
       for (const w of waiters) w.reject(err)

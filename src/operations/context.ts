@@ -69,6 +69,10 @@ export interface Context {
   now: () => number
   /** The owners of a key under the current view, primary first. */
   owners: (keyspace: string, key: string) => string[]
+  /** The peers next in line after the owners of a key (its owners a view change ago, often). */
+  successors: (keyspace: string, key: string) => string[]
+  /** Names the current owner set; a SET carries it so owners can tell a writer's view from their own. */
+  viewId: () => string
   /** The owners of a key under another ring (before or after a view change). */
   ownersIn: (ring: Ring, keyspace: string, key: string) => string[]
   /** Key handovers in flight, by receiving peer, so one join triggers one push. */

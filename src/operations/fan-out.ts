@@ -20,11 +20,13 @@ export async function toAllOwners (
   keyspace: string,
   keys: string[],
   makeFrame: (indexes: number[]) => Partial<Frame>,
-  sizeOf: (index: number) => number = () => 0
+  sizeOf: (index: number) => number = () => 0,
+  skip?: string
 ): Promise<boolean[]> {
   const byOwner = new Map<string, number[]>()
   keys.forEach((key, index) => {
     for (const owner of ctx.owners(keyspace, key)) {
+      if (owner === skip) continue
       const list = byOwner.get(owner)
       if (list == null) byOwner.set(owner, [index])
       else list.push(index)

@@ -52,7 +52,7 @@ export async function handleFill (ctx: Context, frame: Frame, peer: string): Pro
   // newer, so the owners keep it and the loaded (possibly older) value loses.
   const entry = { ...loaded, keyspace: frame.keyspace, key, version }
   try {
-    await toAllOwners(ctx, frame.keyspace, [key], () => ({ op: Op.SET, entries: [entry] }))
+    await toAllOwners(ctx, frame.keyspace, [key], () => ({ op: Op.SET, view: ctx.viewId(), entries: [entry] }))
   } catch {
     // The other owners are out of reach: keep the value here at least.
     applyWrite(ctx, frame.keyspace, key, fromWire(entry))

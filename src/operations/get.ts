@@ -6,14 +6,20 @@ import type { Context } from './context.js'
 import type { Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 
-/** Owner: the live entries among the asked keys (absent keys are left out). */
+/**
+ * Owner: the live entries among the asked keys (absent keys are left out);
+ * found[i] says whether this peer knows key i at all — live or deleted — so a
+ * reader does not look for a deleted key with the owners of a moment ago.
+ */
 export async function handleGet (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
   const entries = []
+  const found = []
   for (const key of frame.keys) {
     const entry = ctx.store.get(frame.keyspace, key)
     if (entry != null) entries.push(toWire(frame.keyspace, key, entry))
+    found.push(entry != null || ctx.store.deleted(frame.keyspace, key))
   }
-  return { entries }
+  return { entries, found }
 }
 
 /**
@@ -35,7 +41,15 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
 
   const groups = groupByOwners(ctx, keyspace, remote)
   await Promise.all([...groups.values()].map(async ({ owners, indexes }) => {
-    const found = await askOwners(ctx, keyspace, owners, indexes.map(i => remote[i]))
+    let found = new Map<string, { entry: StoredEntry, owner: string }>()
+    const known = new Set<string>()
+    let failed: unknown
+    try { found = await askOwners(ctx, keyspace, owners, indexes.map(i => remote[i]), known) } catch (err) { failed = err }
+    const missing = indexes.filter(i => !found.has(remote[i]) && !known.has(remote[i]))
+    if (missing.length > 0) {
+      for (const [key, hit] of await askPrevious(ctx, keyspace, owners, missing.map(i => remote[i]))) found.set(key, hit)
+    }
+    if (failed != null && found.size === 0) throw failed
     indexes.forEach(i => {
       const hit = found.get(remote[i])
       if (hit == null) return
@@ -47,6 +61,38 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
 }
 
 /**
+ * Keys every owner missed may still sit with the peers that owned them a
+ * moment ago: the next ones in XOR order, which a newcomer or a takeover has
+ * not been filled from yet. What they have is read, and written back to the
+ * owners so the next read finds it there.
+ */
+async function askPrevious (ctx: Context, keyspace: string, owners: string[], keys: string[]): Promise<Map<string, { entry: StoredEntry, owner: string }>> {
+  const found = new Map<string, { entry: StoredEntry, owner: string }>()
+  for (const [, group] of groupBy(keys, key => ctx.successors(keyspace, key).filter(p => !owners.includes(p)))) {
+    if (group.peers.length === 0) continue
+    const hits = await askOwners(ctx, keyspace, group.peers, group.keys).catch(() => new Map<string, { entry: StoredEntry, owner: string }>())
+    for (const [key, hit] of hits) found.set(key, hit)
+  }
+  if (found.size > 0) {
+    const entries = [...found].map(([key, hit]) => toWire(keyspace, key, hit.entry))
+    for (const owner of owners) call(ctx, owner, { op: Op.SET, forwarded: true, entries }).catch(() => {})
+  }
+  return found
+}
+
+function groupBy (keys: string[], peersOf: (key: string) => string[]): Map<string, { peers: string[], keys: string[] }> {
+  const groups = new Map<string, { peers: string[], keys: string[] }>()
+  for (const key of keys) {
+    const peers = peersOf(key)
+    const id = peers.join(',')
+    const group = groups.get(id) ?? { peers, keys: [] }
+    group.keys.push(key)
+    groups.set(id, group)
+  }
+  return groups
+}
+
+/**
  * What this peer can answer alone: its store's entry while it owns the key
  * (a copy it has just handed away no longer receives writes), else its near
  * copy of another owner's entry.
@@ -55,27 +101,28 @@ export function localEntry (ctx: Context, keyspace: string, key: string): Stored
   return ctx.owners(keyspace, key).includes(ctx.self) ? ctx.store.get(keyspace, key) : ctx.near.get(keyspace, key)
 }
 
-async function askOwners (ctx: Context, keyspace: string, owners: string[], keys: string[]): Promise<Map<string, { entry: StoredEntry, owner: string }>> {
+/**
+ * Asks every owner at once and keeps the newest version of each key: one
+ * owner that lags (it rejoined after a false suspicion, or took over while
+ * a write went to the peer it replaced) cannot serve an old value while the
+ * other has the new one — the churn test read values 30 s old before this.
+ */
+async function askOwners (ctx: Context, keyspace: string, owners: string[], keys: string[], known?: Set<string>): Promise<Map<string, { entry: StoredEntry, owner: string }>> {
   const found = new Map<string, { entry: StoredEntry, owner: string }>()
-  let missing = keys
-  let failures = 0
+  const replies = await Promise.allSettled(owners.map(async owner => ({ owner, reply: await call(ctx, owner, { op: Op.GET, keyspace, keys }) })))
   let lastError: unknown
-  for (const owner of owners) {
-    if (missing.length === 0) break
-    try {
-      const reply = await call(ctx, owner, { op: Op.GET, keyspace, keys: missing })
-      for (const entry of reply.entries) {
-        // Later writes from this peer must order after what it has read.
-        ctx.clock.observe(entry.version)
-        found.set(entry.key, { entry: fromWire(entry), owner })
-      }
-      missing = missing.filter(key => !found.has(key))
-    } catch (err) {
-      failures++
-      lastError = err
+  for (const result of replies) {
+    if (result.status === 'rejected') { lastError = result.reason; continue }
+    const { owner, reply } = result.value
+    reply.found.forEach((knows, i) => { if (knows) known?.add(keys[i]) })
+    for (const entry of reply.entries) {
+      // Later writes from this peer must order after what it has read.
+      ctx.clock.observe(entry.version)
+      const known = found.get(entry.key)
+      if (known == null || known.entry.version < entry.version) found.set(entry.key, { entry: fromWire(entry), owner })
     }
   }
-  if (failures === owners.length && owners.length > 0) {
+  if (owners.length > 0 && replies.every(r => r.status === 'rejected')) {
     throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no owner of ${keys.length} key(s) answered: ${(lastError as Error).message}`, { cause: lastError })
   }
   return found

@@ -4,6 +4,7 @@ import { checkedMember } from '../membership/member.js'
 import { entryId } from '../values.js'
 import { wireNumber } from '../util/wire.js'
 import { Op } from '../protocol/frame.js'
+import { applyWrite } from './apply.js'
 import { call } from './context.js'
 import { fromWire, toWire } from './entries.js'
 import { chunk, wireSize } from './fan-out.js'
@@ -13,18 +14,27 @@ import type { Ring } from '../ownership/index.js'
 import type { Entry, Frame, Member as WireMember } from '../protocol/frame.js'
 
 /*
- * Keys follow ownership. Three moments move them:
+ * Keys follow ownership. Four moments move them:
  * - a join: the newcomer sends JOIN to every member; each pushes it the keys
  *   it now owns and drops those it no longer owns (the newcomer pulls);
  * - a graceful stop: the leaver pushes its keys to their next owners;
  * - a crash: for each key the dead peer owned, the first surviving owner
- *   copies it to whichever peer became an owner in its place.
+ *   copies it to whichever peer became an owner in its place;
+ * - a merge (a member declared dead is back: a healed partition): as a join,
+ *   but each side wrote on its own meanwhile, so replicas differ; the newer
+ *   version wins wherever it lands, and nothing is dropped (below).
  */
 
-/** Owner: applies keys handed over by another owner (no invalidation: values did not change). */
+/**
+ * Owner: applies keys handed over by another owner. A key this owner lacked
+ * changed for nobody: no invalidation. One it held in an older version
+ * changed for its readers (the replicas had diverged: a partition, a missed
+ * write), so that replacement is announced like a write.
+ */
 export async function handleHandoff (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
   return {
     found: frame.entries.map(entry => {
+      if (ctx.store.peek(entry.keyspace, entry.key) != null) return applyWrite(ctx, entry.keyspace, entry.key, fromWire(entry))
       ctx.clock.observe(entry.version)
       return ctx.store.apply(entry.keyspace, entry.key, fromWire(entry))
     })
@@ -77,16 +87,37 @@ export async function join (ctx: Context, seeds: string[]): Promise<number> {
   return joined.size
 }
 
-/** Pushes to `peer` every local key it owns now; then drops the ones this peer no longer owns. */
-export async function pushTo (ctx: Context, peer: string): Promise<void> {
+/**
+ * Pushes to `peer` every local key it owns now; then drops the ones this peer
+ * no longer owns, unless `keep`. Dropping after one push assumes the key's
+ * other owners hold it already; after a merge they may hold an older version
+ * (they were on the other side), and with the key gone here, the newer one
+ * would reach only `peer`. So a merge keeps it, to push it to each owner as
+ * it comes back into view; reconcile() drops it once the view has settled.
+ */
+const PUSH_RETRIES = 3
+const PUSH_RETRY_MS = 500
+
+export async function pushTo (ctx: Context, peer: string, keep = false): Promise<void> {
   const running = ctx.transfers.get(peer)
   if (running != null) return running
   const transfer = (async () => {
-    const moving: Entry[] = []
-    for (const [keyspace, key, entry] of ctx.store.entries()) {
-      if (ctx.owners(keyspace, key).includes(peer)) moving.push(toWire(keyspace, key, entry))
+    let moving: Entry[] = []
+    // A newcomer is often too busy starting up to take its keys at once, and
+    // after a failed push only this peer may still hold some of them (the
+    // churn test read such keys as missing for 10 s): try again a few times
+    // while it is still a member.
+    for (let attempt = 0; ; attempt++) {
+      moving = []
+      for (const [keyspace, key, entry] of ctx.store.entries()) {
+        if (ctx.owners(keyspace, key).includes(peer)) moving.push(toWire(keyspace, key, entry))
+      }
+      if (await send(ctx, peer, moving)) break
+      if (attempt >= PUSH_RETRIES || !ctx.membership.has(peer)) return
+      await new Promise(resolve => setTimeout(resolve, PUSH_RETRY_MS * 2 ** attempt))
+      if (!ctx.membership.has(peer)) return
     }
-    if (!await send(ctx, peer, moving)) return
+    if (keep) return
     for (const { keyspace, key, version } of moving) {
       // A write that landed here while the push was out is newer than what the
       // newcomer got: keep it (the next push or a read's fallback finds it).
@@ -132,6 +163,33 @@ export async function reReplicate (ctx: Context, before: Ring, after: Ring, dead
     }
   }
   await sendAll(ctx, targets)
+}
+
+/**
+ * Once a merge has settled: every key this peer holds goes to each of its
+ * other owners (the newer version wins there), which repairs what a failed
+ * push, or one made in a half-merged view, missed; keys this peer no longer
+ * owns (pushTo kept them) are dropped once all their owners acknowledged.
+ * Resolves whether every send succeeded (if not, the caller tries again).
+ */
+export async function reconcile (ctx: Context): Promise<boolean> {
+  const targets = new Map<string, Entry[]>()
+  const strays: Array<{ entry: Entry, owners: string[] }> = []
+  for (const [keyspace, key, stored] of ctx.store.entries()) {
+    const owners = ctx.owners(keyspace, key)
+    const entry = toWire(keyspace, key, stored)
+    for (const owner of owners) if (owner !== ctx.self) addTarget(targets, owner, entry)
+    if (!owners.includes(ctx.self) && owners.length > 0) strays.push({ entry, owners })
+  }
+  const failed = new Set<string>()
+  await Promise.all([...targets].map(async ([peer, entries]) => { if (!await send(ctx, peer, entries)) failed.add(peer) }))
+  for (const { entry: { keyspace, key, version }, owners } of strays) {
+    // Written here meanwhile, not received by an owner, or owned by others now: keep.
+    if (ctx.store.peek(keyspace, key)?.version !== version || owners.some(o => failed.has(o))) continue
+    if (ctx.owners(keyspace, key).join() !== owners.join()) continue
+    ctx.store.drop(keyspace, key)
+  }
+  return failed.size === 0
 }
 
 function addTarget (targets: Map<string, Entry[]>, peer: string, entry: Entry): void {

@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { kadIdOfKey } from './ids.js'
 import type { Ring } from './ring.js'
 
@@ -15,12 +17,14 @@ export class OwnerLookup {
   private readonly maxKeys: number
   private ring: Ring
   private memo = new Map<string, string[]>()
+  private view = ''
 
   constructor (mesh: string, replicas: number, ring: Ring, maxKeys = DEFAULT_MEMO_KEYS) {
     this.mesh = mesh
     this.replicas = replicas
     this.ring = ring
     this.maxKeys = maxKeys
+    this.view = viewIdOf(ring)
   }
 
   get current (): Ring {
@@ -31,6 +35,12 @@ export class OwnerLookup {
   use (ring: Ring): void {
     this.ring = ring
     this.memo = new Map()
+    this.view = viewIdOf(ring)
+  }
+
+  /** Names the owner set (peers and weights) of the current ring: equal ids, equal owners for every key. */
+  get viewId (): string {
+    return this.view
   }
 
   owners (keyspace: string, key: string): string[] {
@@ -47,7 +57,19 @@ export class OwnerLookup {
     return owners
   }
 
+  /** The `replicas` peers ranked right after the owners of a key. */
+  successors (keyspace: string, key: string): string[] {
+    return this.ring.ranked(kadIdOfKey(this.mesh, keyspace, key)).slice(this.replicas, 2 * this.replicas)
+  }
+
   ownersIn (ring: Ring, keyspace: string, key: string): string[] {
     return ring.owners(kadIdOfKey(this.mesh, keyspace, key), this.replicas)
   }
+}
+
+function viewIdOf (ring: Ring): string {
+  const members = [...ring.members.values()].map(m => `${m.peerId}*${m.weight}`).sort().join(',')
+  let hex = ''
+  for (const b of sha256(utf8ToBytes(members)).subarray(0, 8)) hex += b.toString(16).padStart(2, '0')
+  return hex
 }

@@ -292,6 +292,8 @@ export interface Frame {
   names: string[]
   waitMs: number
   mesh: string
+  forwarded: boolean
+  view: string
 }
 
 export namespace Frame {
@@ -399,6 +401,16 @@ export namespace Frame {
           w.string(obj.mesh)
         }
 
+        if ((obj.forwarded != null && obj.forwarded !== false)) {
+          w.uint32(144)
+          w.bool(obj.forwarded)
+        }
+
+        if ((obj.view != null && obj.view !== '')) {
+          w.uint32(154)
+          w.string(obj.view)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -420,7 +432,9 @@ export namespace Frame {
           members: [],
           names: [],
           waitMs: 0,
-          mesh: ''
+          mesh: '',
+          forwarded: false,
+          view: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -519,6 +533,14 @@ export namespace Frame {
             }
             case 17: {
               obj.mesh = reader.string()
+              break
+            }
+            case 18: {
+              obj.forwarded = reader.bool()
+              break
+            }
+            case 19: {
+              obj.view = reader.string()
               break
             }
             default: {

@@ -191,6 +191,11 @@ export class Store {
     return true
   }
 
+  /** Whether the key was deleted here lately (it has a live tombstone). */
+  deleted (keyspace: string, key: string): boolean {
+    return this.#tombstone(keyspace, key, this.#now()) !== undefined
+  }
+
   /** Drops the key without a tombstone (used when this peer hands a key to its new owner). */
   drop (keyspace: string, key: string): void {
     this.#spaces.get(keyspace)?.lru.delete(key)

@@ -15,6 +15,8 @@ export interface LoadFigures {
   errors: number
   errorRate: number
   p99Ms: number
+  /** The slowest operation: a near copy is dated from when its reply arrived, not when the owner read it. */
+  maxMs: number
   staleReads: number
   /** The oldest stale read, ms after the write that replaced it was acknowledged. */
   maxStaleMs: number
@@ -32,6 +34,8 @@ export class Ledger {
   private errors = 0
   private staleReads = 0
   private maxStaleMs = 0
+  /** The oldest stale reads, for the report. */
+  readonly samples: Array<{ key: string, got: number | undefined, known: number, ageMs: number, at: number }> = []
 
   constructor (keyCount: number, prefix = 'k') {
     this.keys = Array.from({ length: keyCount }, (_, i) => `${prefix}:${i}`)
@@ -58,6 +62,10 @@ export class Ledger {
       const replaced = this.acked.get(key)!.find(a => a.seq > (got ?? 0) && a.at <= began)!
       this.staleReads++
       this.maxStaleMs = Math.max(this.maxStaleMs, began - replaced.at)
+      // Keep the oldest ten for the report.
+      this.samples.push({ key, got, known: known.seq, ageMs: began - replaced.at, at: began })
+      this.samples.sort((a, b) => b.ageMs - a.ageMs)
+      this.samples.splice(10)
     })
   }
 
@@ -89,6 +97,7 @@ export class Ledger {
       errors: this.errors,
       errorRate: this.ops === 0 ? 0 : this.errors / this.ops,
       p99Ms: sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)],
+      maxMs: sorted.length === 0 ? 0 : sorted[sorted.length - 1],
       staleReads: this.staleReads,
       maxStaleMs: this.maxStaleMs
     }

@@ -17,6 +17,9 @@ const ops = {
   ownersOf: (key) => cache.ownersOf(key),
   localKeys: () => cache.localKeys(),
   members: async () => (await cache.status()).members.map(m => m.peerId),
+  status: async () => { const { access, ...rest } = await cache.status(); return rest },
+  // Peers this one has an open libp2p connection to (fault tests watch them close).
+  connections: () => [...new Set(cache.libp2p.getConnections().filter(c => c.status === 'open').map(c => c.remotePeer.toString()))],
   stop: async () => { await cache.stop(); setTimeout(() => process.exit(0), 10) }
 }
 

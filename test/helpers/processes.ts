@@ -18,10 +18,13 @@ export interface PeerProcess {
 /**
  * Starts a peer in a child process (from the built dist/, so `npm run build`
  * first) and resolves when it has joined. Every call is bounded by
- * `timeoutMs`; `killAll` ends whatever a test started.
+ * `timeoutMs`; `killAll` ends whatever a test started. `prefix` runs node
+ * through another command, e.g. `['ip', 'netns', 'exec', ns]`: that command
+ * must exec node in its place, so that killing the child kills the peer.
  */
-export async function spawnPeer (options: CacheOptions, timeoutMs = 20_000): Promise<PeerProcess> {
-  const child = spawn(process.execPath, [SCRIPT, JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] })
+export async function spawnPeer (options: CacheOptions, timeoutMs = 20_000, prefix: string[] = []): Promise<PeerProcess> {
+  const argv = [...prefix, process.execPath, SCRIPT, JSON.stringify(options)]
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] })
   started.add(child)
   const exited = new Promise<number | null>(resolve => child.once('exit', code => { started.delete(child); resolve(code) }))
   const waiting = new Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>()

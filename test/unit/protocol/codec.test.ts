@@ -54,7 +54,9 @@ const sample: Partial<Frame> = {
   members: [{ peerId: '12D3KooWabc', role: 'owner', weight: 1.5, incarnation: 1_700_000_000_000n, addrs: ['/ip4/127.0.0.1/tcp/1'] }],
   names: ['users', 'orders'],
   waitMs: 5000,
-  mesh: 'orders'
+  mesh: 'orders',
+  forwarded: true,
+  view: '0123456789abcdef'
 }
 
 describe('encodeFrame / FrameDecoder', () => {
