@@ -69,12 +69,26 @@ export class Batches {
     return answer
   }
 
+  /** An owner answers a batch of large values in parts (handleGet): ask on from where it stopped. */
+  private async getAll (peer: string, keyspace: string, keys: string[]): Promise<Frame> {
+    const reply = await this.send(peer, { op: Op.GET, keyspace, keys })
+    while (reply.found.length < keys.length) {
+      const more = await this.send(peer, { op: Op.GET, keyspace, keys: keys.slice(reply.found.length) })
+      if (more.found.length === 0) break // answers nothing: asking again would not end
+      reply.entries.push(...more.entries)
+      reply.found.push(...more.found)
+    }
+    return reply
+  }
+
   private flush (id: string, batch: Batch): void {
     if (this.open.get(id) !== batch) return // already sent when it filled up
     this.open.delete(id)
     const { frame, waiters } = batch
-    const request = frame.op === Op.GET ? { op: frame.op, keyspace: frame.keyspace, keys: frame.keys } : { op: frame.op, entries: frame.entries, view: frame.view }
-    this.send(batch.peer, request).then(reply => {
+    const answer = frame.op === Op.GET
+      ? this.getAll(batch.peer, frame.keyspace, frame.keys)
+      : this.send(batch.peer, { op: frame.op, entries: frame.entries, view: frame.view })
+    answer.then(reply => {
       if (frame.op === Op.SET) {
         for (const w of waiters) w.resolve({ ...reply, found: reply.found.slice(w.start, w.start + w.count) })
         return

@@ -3,7 +3,7 @@ import { Op } from '../protocol/frame.js'
 import { call, groupByOwners } from './context.js'
 import { fromWire, toWire } from './entries.js'
 import type { Context } from './context.js'
-import type { Frame } from '../protocol/frame.js'
+import type { Entry, Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 
 /**
@@ -14,13 +14,23 @@ import type { StoredEntry } from '../store/index.js'
 export async function handleGet (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
   const entries = []
   const found = []
+  let bytes = 0
   for (const key of frame.keys) {
+    // A batch of large values would not fit one frame: answer the first keys
+    // only; found.length tells the asker where to pick up.
+    if (bytes >= MAX_REPLY_BYTES) break
     const entry = ctx.store.get(frame.keyspace, key)
-    if (entry != null) entries.push(toWire(frame.keyspace, key, entry))
+    if (entry != null) {
+      entries.push(toWire(frame.keyspace, key, entry))
+      bytes += entry.value.byteLength + key.length * 3
+    }
     found.push(entry != null || ctx.store.deleted(frame.keyspace, key))
   }
   return { entries, found }
 }
+
+/** Below the frame bound (maxValueBytes + 1 MiB) with room for one value of any size. */
+const MAX_REPLY_BYTES = 512 * 1024
 
 /**
  * Requester: each key's entry, looked up in this order — the near cache, the
@@ -40,6 +50,7 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
   if (remote.length === 0) return results
 
   const groups = groupByOwners(ctx, keyspace, remote)
+  if (groups.has('')) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
   await Promise.all([...groups.values()].map(async ({ owners, indexes }) => {
     let found = new Map<string, { entry: StoredEntry, owner: string }>()
     const known = new Set<string>()
@@ -109,7 +120,7 @@ export function localEntry (ctx: Context, keyspace: string, key: string): Stored
  */
 async function askOwners (ctx: Context, keyspace: string, owners: string[], keys: string[], known?: Set<string>): Promise<Map<string, { entry: StoredEntry, owner: string }>> {
   const found = new Map<string, { entry: StoredEntry, owner: string }>()
-  const replies = await Promise.allSettled(owners.map(async owner => ({ owner, reply: await call(ctx, owner, { op: Op.GET, keyspace, keys }) })))
+  const replies = await Promise.allSettled(owners.map(async owner => ({ owner, reply: await askAll(ctx, owner, keyspace, keys) })))
   let lastError: unknown
   for (const result of replies) {
     if (result.status === 'rejected') { lastError = result.reason; continue }
@@ -126,4 +137,18 @@ async function askOwners (ctx: Context, keyspace: string, owners: string[], keys
     throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no owner of ${keys.length} key(s) answered: ${(lastError as Error).message}`, { cause: lastError })
   }
   return found
+}
+
+/** One owner's answer for every key, asking again from where a reply that filled up stopped. */
+async function askAll (ctx: Context, owner: string, keyspace: string, keys: string[]): Promise<{ entries: Entry[], found: boolean[] }> {
+  const entries: Entry[] = []
+  const found: boolean[] = []
+  while (found.length < keys.length) {
+    const reply = await call(ctx, owner, { op: Op.GET, keyspace, keys: keys.slice(found.length) })
+    entries.push(...reply.entries)
+    // A peer that answers no key at all would have us ask forever.
+    if (reply.found.length === 0) break
+    found.push(...reply.found)
+  }
+  return { entries, found }
 }
