@@ -66,7 +66,8 @@ describe('Penalties', () => {
   })
 
   it('remembers a bounded number of peers, dropping the oldest record', () => {
-    const penalties = new Penalties({ maxPeers: 3 })
+    // A fake clock: with the real one, points decay between add() and points().
+    const penalties = new Penalties({ maxPeers: 3, now: clock().now })
     for (const peer of ['a', 'b', 'c', 'd']) penalties.add(peer, 1)
     expect(penalties.points('a')).toBe(0)
     expect(penalties.points('d')).toBe(1)
