@@ -79,9 +79,10 @@ describe('churn', () => {
     console.log(`churn: ${CHURN_MS / 1000} s, ${kills} SIGKILLs, ${starts} starts; ${figures.ops} ops, ${figures.errors} errors ` +
       `(${(figures.errorRate * 100).toFixed(2)}%), p99 ${figures.p99Ms.toFixed(1)} ms; lost writes ${lost.length}; ` +
       `stale reads ${figures.staleReads} (oldest ${figures.maxStaleMs} ms, bound ${MAX_STALENESS_MS} ms + slowest op ${figures.maxMs.toFixed(0)} ms); crashed survivors ${crashed.length}`)
-    // A tick does nothing only while 6 are up and 2 starts are still joining.
     if (ledger.samples.length > 0) console.log('oldest stale reads:', JSON.stringify(ledger.samples.map(x => ({ ...x, at: x.at - started }))))
-    expect(kills + starts).toBeGreaterThanOrEqual(CHURN_MS / 2_000)
+    // A tick does nothing only while 6 are up and 2 starts are still joining
+    // (alone on 2 cores: 36-39 events a minute; at least one per 3 s is asserted).
+    expect(kills + starts).toBeGreaterThanOrEqual(CHURN_MS / 3_000)
     expect(kills).toBeGreaterThanOrEqual(CHURN_MS / 6_000)
     expect(crashed).toEqual([])
     expect(answers.every(a => a.status === 'fulfilled')).toBe(true)
