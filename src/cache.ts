@@ -89,6 +89,7 @@ const SEED_ROUNDS = 3
 /** After a merge, the view must hold still this many heartbeats before the replicas are reconciled. */
 const MERGE_SETTLE_BEATS = 10
 const RECONCILE_ATTEMPTS = 3
+const STRAY_SWEEP_BEATS = 4
 
 /**
  * A stream on the best connection to the peer: direct ones (WebRTC between
@@ -140,6 +141,9 @@ export class MeshCache extends EventTarget {
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting'
   private stopping?: Promise<void>
   private reconcileTimer?: ReturnType<typeof setTimeout>
+  /** The view changed since strays were last sent to their owners. */
+  private straysDirty = false
+  private straysTimer?: ReturnType<typeof setInterval>
 
   /** `access` comes from createCacheOn, which builds it before the node; alone, this peer has no secret. */
   constructor (node: MeshNode, options: ResolvedOptions, access = new Access({
@@ -266,6 +270,13 @@ export class MeshCache extends EventTarget {
     }
     this.state = 'running'
     ctx.membership.announce()
+    // Keys left with a peer that no longer owns them (a push that failed) go
+    // on to their owners every few heartbeats after a view change, until none fail.
+    this.straysTimer = setInterval(() => {
+      if (!this.straysDirty || this.state !== 'running') return
+      this.straysDirty = false
+      reconcile(ctx, true).then(done => { if (!done) this.straysDirty = true }, () => { this.straysDirty = true })
+    }, this.options.heartbeatMs * STRAY_SWEEP_BEATS)
   }
 
   get multiaddrs (): string[] {
@@ -387,6 +398,7 @@ export class MeshCache extends EventTarget {
     const wasRunning = this.state === 'running'
     this.state = 'stopping'
     clearTimeout(this.reconcileTimer)
+    clearInterval(this.straysTimer)
     if (wasRunning) {
       const without = this.buildRing(this.peerId)
       const sent = await handOffAll(ctx, without).catch(() => new Map<string, bigint>())
@@ -467,6 +479,7 @@ export class MeshCache extends EventTarget {
     this.access.meet(member.peerId)
     void this.learnAddrs(member)
     this.lookup.use(this.buildRing())
+    this.straysDirty = true
     this.dispatchEvent(new CustomEvent('member:join', { detail: member }))
     if (member.role === 'owner' && this.state === 'running') pushTo(this.ctx, member.peerId, rejoined).catch(() => {})
     if (rejoined) this.reconcileLater()
@@ -491,6 +504,7 @@ export class MeshCache extends EventTarget {
   private onLeave (member: Member, reason: LeaveReason): void {
     const before = this.lookup.current
     this.lookup.use(this.buildRing())
+    this.straysDirty = true
     this.kadIds.delete(member.peerId)
     // A restart is followed at once by the new incarnation's join (on the same
     // channel, often carrying its JOIN): keep the channel, and let the join's

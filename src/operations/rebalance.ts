@@ -171,12 +171,16 @@ export async function reReplicate (ctx: Context, before: Ring, after: Ring, dead
  * push, or one made in a half-merged view, missed; keys this peer no longer
  * owns (pushTo kept them) are dropped once all their owners acknowledged.
  * Resolves whether every send succeeded (if not, the caller tries again).
+ * `onlyStrays`: just the keys this peer holds without owning them — a push
+ * that failed kept them, and the churn test read such keys as missing for
+ * seconds until they found their owners again.
  */
-export async function reconcile (ctx: Context): Promise<boolean> {
+export async function reconcile (ctx: Context, onlyStrays = false): Promise<boolean> {
   const targets = new Map<string, Entry[]>()
   const strays: Array<{ entry: Entry, owners: string[] }> = []
   for (const [keyspace, key, stored] of ctx.store.entries()) {
     const owners = ctx.owners(keyspace, key)
+    if (onlyStrays && owners.includes(ctx.self)) continue
     const entry = toWire(keyspace, key, stored)
     for (const owner of owners) if (owner !== ctx.self) addTarget(targets, owner, entry)
     if (!owners.includes(ctx.self) && owners.length > 0) strays.push({ entry, owners })

@@ -50,7 +50,7 @@ export function seedOf (peers: MeshCache[]): string[] {
 }
 
 /** Resolves once each peer's view holds exactly the others. */
-export async function waitForMembership (peers: MeshCache[], timeoutMs = 10_000): Promise<void> {
+export async function waitForMembership (peers: MeshCache[], timeoutMs = 30_000): Promise<void> {
   await waitFor(async () => {
     for (const peer of peers) {
       const seen = new Set((await peer.status()).members.map(m => m.peerId))
