@@ -78,7 +78,8 @@ describe('churn', () => {
 
     console.log(`churn: ${CHURN_MS / 1000} s, ${kills} SIGKILLs, ${starts} starts; ${figures.ops} ops, ${figures.errors} errors ` +
       `(${(figures.errorRate * 100).toFixed(2)}%), p99 ${figures.p99Ms.toFixed(1)} ms; lost writes ${lost.length}; ` +
-      `stale reads ${figures.staleReads} (oldest ${figures.maxStaleMs} ms, bound ${MAX_STALENESS_MS} ms + slowest op ${figures.maxMs.toFixed(0)} ms); crashed survivors ${crashed.length}`)
+      `stale reads ${figures.staleReads} (oldest ${figures.maxStaleMs} ms, bound ${MAX_STALENESS_MS} ms + slowest op ${figures.maxMs.toFixed(0)} ms); ` +
+      `reads that found an acknowledged key missing ${figures.missingReads} (longest ${figures.maxMissingMs} ms); crashed survivors ${crashed.length}`)
     if (ledger.samples.length > 0) console.log('oldest stale reads:', JSON.stringify(ledger.samples.map(x => ({ ...x, at: x.at - started }))))
     // A tick does nothing only while 6 are up and 2 starts are still joining
     // (alone on 2 cores: 36-39 events a minute; at least one per 3 s is asserted).
@@ -89,6 +90,9 @@ describe('churn', () => {
     expect(lost).toEqual([])
     // A near copy is dated from when its reply arrived; the owner read it up to one request earlier.
     expect(figures.maxStaleMs).toBeLessThanOrEqual(MAX_STALENESS_MS + figures.maxMs)
+    // Reported, not asserted: during churn a key can be unreadable (found
+    // nowhere a reader looks) for longer than maxStalenessMs — seconds in CI
+    // runs — though it is never lost. See the README's Guarantees.
     expect(figures.ops).toBeGreaterThan(CHURN_MS / 10)
   }, CHURN_MS + 120_000)
 })

@@ -20,6 +20,9 @@ export interface LoadFigures {
   staleReads: number
   /** The oldest stale read, ms after the write that replaced it was acknowledged. */
   maxStaleMs: number
+  /** Stale reads that found nothing at all (a key no owner could be found holding), and the oldest. */
+  missingReads: number
+  maxMissingMs: number
 }
 
 interface Acked { seq: number, at: number }
@@ -34,6 +37,8 @@ export class Ledger {
   private errors = 0
   private staleReads = 0
   private maxStaleMs = 0
+  private missingReads = 0
+  private maxMissingMs = 0
   /** The oldest stale reads, for the report. */
   readonly samples: Array<{ key: string, got: number | undefined, known: number, ageMs: number, at: number }> = []
 
@@ -60,8 +65,13 @@ export class Ledger {
       // The read missed a write acknowledged before it began: how long ago
       // was the first write newer than what it returned acknowledged?
       const replaced = this.acked.get(key)!.find(a => a.seq > (got ?? 0) && a.at <= began)!
-      this.staleReads++
-      this.maxStaleMs = Math.max(this.maxStaleMs, began - replaced.at)
+      if (got === undefined) {
+        this.missingReads++
+        this.maxMissingMs = Math.max(this.maxMissingMs, began - replaced.at)
+      } else {
+        this.staleReads++
+        this.maxStaleMs = Math.max(this.maxStaleMs, began - replaced.at)
+      }
       // Keep the oldest ten for the report.
       this.samples.push({ key, got, known: known.seq, ageMs: began - replaced.at, at: began })
       this.samples.sort((a, b) => b.ageMs - a.ageMs)
@@ -99,7 +109,9 @@ export class Ledger {
       p99Ms: sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)],
       maxMs: sorted.length === 0 ? 0 : sorted[sorted.length - 1],
       staleReads: this.staleReads,
-      maxStaleMs: this.maxStaleMs
+      maxStaleMs: this.maxStaleMs,
+      missingReads: this.missingReads,
+      maxMissingMs: this.maxMissingMs
     }
   }
 

@@ -120,7 +120,8 @@ describe('lost invalidations', () => {
     } else {
       expect(invalidationGaps).toBe(0)
     }
-    expect(figures.maxStaleMs).toBeLessThanOrEqual(MAX_STALENESS_MS + slackMs)
+    // Without churn no key is ever missing: a read that finds nothing counts as stale here.
+    expect(Math.max(figures.maxStaleMs, figures.maxMissingMs)).toBeLessThanOrEqual(MAX_STALENESS_MS + slackMs)
     expect(lostAtReader).toEqual([])
     expect(lostAtOwners).toEqual([])
   }
