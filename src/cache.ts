@@ -194,6 +194,8 @@ export class MeshCache extends EventTarget {
       access: access.secret
         ? { allowed: peer => access.allowed(peer), verify: async peer => access.verify(peer), refused: () => { access.refusedRequest() } }
         : undefined,
+      // An answer proves a member alive as well as its heartbeat does (gossip lags on a busy machine).
+      onAnswer: peer => { this.ctx.membership.touch(peer) },
       onMisbehaviour: (peer, err) => {
         this.ctx.counters.misbehaving++
         access.misbehaved(peer, err)
@@ -216,6 +218,8 @@ export class MeshCache extends EventTarget {
       leases: new LeaseTable(options.leaseTimeoutMs, () => this.ctx.clock.tick()),
       loading: new Map(),
       transfers: new Map(),
+      handedOff: new Map(),
+      handOffGraceMs: options.heartbeatMs * options.missedHeartbeats,
       now,
       owners: (keyspace, key) => this.lookup.owners(keyspace, key),
       viewId: () => this.lookup.viewId,
@@ -270,10 +274,11 @@ export class MeshCache extends EventTarget {
     }
     this.state = 'running'
     ctx.membership.announce()
-    // Keys left with a peer that no longer owns them (a push that failed) go
-    // on to their owners every few heartbeats after a view change, until none fail.
+    // Keys left with a peer that no longer owns them (a push that failed, or
+    // kept after a hand-off) go on to their owners every few heartbeats after
+    // a view change, until none fail or wait.
     this.straysTimer = setInterval(() => {
-      if (!this.straysDirty || this.state !== 'running') return
+      if (!(this.straysDirty || ctx.handedOff.size > 0) || this.state !== 'running') return
       this.straysDirty = false
       reconcile(ctx, true).then(done => { if (!done) this.straysDirty = true }, () => { this.straysDirty = true })
     }, this.options.heartbeatMs * STRAY_SWEEP_BEATS)

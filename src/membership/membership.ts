@@ -163,17 +163,23 @@ export class Membership {
     this.suspect(peerId)
   }
 
-  /** Probes a member; it is dead when the probe fails, alive (touched) when it answers. */
+  /**
+   * Probes a member; it is dead when the probe fails, alive (touched) when it
+   * answers. A probe can time out behind a busy peer's queue while the peer
+   * still answers other requests or heartbeats: anything heard from it
+   * meanwhile counts as an answer.
+   */
   private suspect (peerId: string): void {
     const member = this.view.get(peerId)
     if (member == null || this.probing.has(peerId)) return
     this.probing.add(peerId)
+    const seen = member.lastSeen
     const verdict = (alive: boolean): void => {
       this.probing.delete(peerId)
       // The member may have left, or restarted, while the probe was out.
       if (this.view.get(peerId) !== member) return
       if (alive) this.touch(peerId)
-      else this.remove(peerId, 'dead')
+      else if (member.lastSeen === seen) this.remove(peerId, 'dead')
     }
     this.components.probe(peerId).then(verdict, () => { verdict(false) })
   }

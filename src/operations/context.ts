@@ -77,6 +77,10 @@ export interface Context {
   ownersIn: (ring: Ring, keyspace: string, key: string) => string[]
   /** Key handovers in flight, by receiving peer, so one join triggers one push. */
   readonly transfers: Map<string, Promise<void>>
+  /** Keys pushed to a newcomer and kept here a while, by entry id: when they were handed off. */
+  readonly handedOff: Map<string, number>
+  /** How long a handed-off key stays: time enough for every member to hear of the newcomer. */
+  readonly handOffGraceMs: number
 }
 
 const EMPTY: Frame = Frame.decode(new Uint8Array(0))

@@ -118,11 +118,15 @@ export async function pushTo (ctx: Context, peer: string, keep = false): Promise
       if (!ctx.membership.has(peer)) return
     }
     if (keep) return
+    // Not dropped yet: a reader that has not heard of the newcomer still asks
+    // this peer, and if the key's other owner died meanwhile, only the
+    // newcomer would hold it. The stray sweep drops it once the view has had
+    // time to spread (reconcile). A write that landed here while the push was
+    // out is newer than what the newcomer got: the sweep sends that on first.
+    const now = ctx.now()
     for (const { keyspace, key, version } of moving) {
-      // A write that landed here while the push was out is newer than what the
-      // newcomer got: keep it (the next push or a read's fallback finds it).
       if (ctx.store.peek(keyspace, key)?.version !== version) continue
-      if (!ctx.owners(keyspace, key).includes(ctx.self)) ctx.store.drop(keyspace, key)
+      if (!ctx.owners(keyspace, key).includes(ctx.self)) ctx.handedOff.set(entryId(keyspace, key), now)
     }
   })().finally(() => { ctx.transfers.delete(peer) })
   ctx.transfers.set(peer, transfer)
@@ -178,13 +182,24 @@ export async function reReplicate (ctx: Context, before: Ring, after: Ring, dead
 export async function reconcile (ctx: Context, onlyStrays = false): Promise<boolean> {
   const targets = new Map<string, Entry[]>()
   const strays: Array<{ entry: Entry, owners: string[] }> = []
+  const now = ctx.now()
+  let waiting = 0
   for (const [keyspace, key, stored] of ctx.store.entries()) {
     const owners = ctx.owners(keyspace, key)
-    if (onlyStrays && owners.includes(ctx.self)) continue
+    const owned = owners.includes(ctx.self)
+    if (onlyStrays && owned) continue
+    // Handed to a newcomer a moment ago (pushTo): its owners have it; it stays
+    // here until every reader has heard of the newcomer.
+    const handed = owned ? undefined : ctx.handedOff.get(entryId(keyspace, key))
+    const recent = handed != null && now - handed < ctx.handOffGraceMs
+    if (recent) waiting++
+    if (recent && onlyStrays) continue
     const entry = toWire(keyspace, key, stored)
     for (const owner of owners) if (owner !== ctx.self) addTarget(targets, owner, entry)
-    if (!owners.includes(ctx.self) && owners.length > 0) strays.push({ entry, owners })
+    if (!owned && !recent && owners.length > 0) strays.push({ entry, owners })
   }
+  // Older marks are plain strays now (or the key is gone): forget them.
+  for (const [id, at] of ctx.handedOff) if (now - at >= ctx.handOffGraceMs) ctx.handedOff.delete(id)
   const failed = new Set<string>()
   await Promise.all([...targets].map(async ([peer, entries]) => { if (!await send(ctx, peer, entries)) failed.add(peer) }))
   for (const { entry: { keyspace, key, version }, owners } of strays) {
@@ -193,7 +208,7 @@ export async function reconcile (ctx: Context, onlyStrays = false): Promise<bool
     if (ctx.owners(keyspace, key).join() !== owners.join()) continue
     ctx.store.drop(keyspace, key)
   }
-  return failed.size === 0
+  return failed.size === 0 && waiting === 0
 }
 
 function addTarget (targets: Map<string, Entry[]>, peer: string, entry: Entry): void {

@@ -31,6 +31,8 @@ export interface RpcInit extends FrameLimits {
   maxInFlightPerPeer?: number
   access?: RpcAccess
   onMisbehaviour?: (peer: string, err: MeshCacheError) => void
+  /** A peer answered one of our requests (with a result or an error): it is alive. */
+  onAnswer?: (peer: string) => void
 }
 
 export const DEFAULT_MAX_IN_FLIGHT = 1024
@@ -118,7 +120,10 @@ export class Rpc {
       this.slots.release(peer)
       throw err
     }
-    return channel.request(frame, budget, () => { this.slots.release(peer) }).catch((err: MeshCacheError) => {
+    return channel.request(frame, budget, () => { this.slots.release(peer) }).then(reply => {
+      this.init.onAnswer?.(peer)
+      return reply
+    }, (err: MeshCacheError) => {
       // A peer without a secret learns here that the mesh has one.
       if (err.code === ErrorCodes.UNAUTHORIZED) this.noteRefusal(peer)
       throw err

@@ -1,10 +1,11 @@
 /**
  * Churn: 8 peers in child processes; every second one is SIGKILLed or a new
- * one started (one failure at a time, 6 to 8 peers up), for 60 s
- * (CHURN_MS overrides), while a writer and a reader in this process run a
- * steady get/set load. Afterwards: no survivor crashed, every acknowledged
- * write is still readable (replicas 2), and every stale read was within the
- * reader's maxStalenessMs. Prints the load's figures.
+ * one started (6 to 8 peers up), for 60 s (CHURN_MS overrides), while a
+ * writer and a reader in this process run a steady get/set load. One failure
+ * at a time, as replicas 2 promises: a kill waits until everyone has seen the
+ * last one. Afterwards: no survivor crashed, every acknowledged write is still
+ * readable, and every stale or missing read was within the reader's
+ * maxStalenessMs. Prints the load's figures.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCache } from '../../node/index.js'
@@ -18,6 +19,8 @@ const CHURN_MS = Number(process.env.CHURN_MS ?? 60_000)
 const MAX_STALENESS_MS = 2_000
 const PEERS = 8
 const MIN_UP = 6
+/** After a failure is seen by all, time for the survivors to re-create its replicas before the next one. */
+const RECOVERY_MS = 1_000
 
 describe('churn', () => {
   const clients: MeshCache[] = []
@@ -47,13 +50,29 @@ describe('churn', () => {
     // A start takes seconds on 2 busy cores: starts run in the background, and
     // a new peer counts as up (a kill candidate) once it has joined.
     const starting = new Set<Promise<void>>()
+    // One failure at a time: the next kill waits until every peer and client
+    // has seen the last one go, and a moment more for its keys to be copied.
+    const killed = new Set<string>()
+    let settledSince: number | undefined
+    const recovered = async (): Promise<boolean> => {
+      const views = await Promise.all([
+        ...up.map(async p => p.call<string[]>('members').catch(() => [...killed])),
+        ...clients.map(async c => (await c.status()).members.map(m => m.peerId))
+      ])
+      if (views.some(view => view.some(id => killed.has(id)))) return false
+      settledSince ??= Date.now()
+      return Date.now() - settledSince >= RECOVERY_MS
+    }
     const until = Date.now() + CHURN_MS
     for (let tick = 0; Date.now() < until; tick++) {
       await new Promise(resolve => setTimeout(resolve, 1_000))
       const canStart = up.length + starting.size < PEERS
-      if (up.length > MIN_UP && (tick % 2 === 0 || !canStart)) {
+      const canKill = up.length > MIN_UP && await recovered()
+      if (canKill && (tick % 2 === 0 || !canStart)) {
         const victim = up.splice(Math.floor(Math.random() * up.length), 1)[0]
         victim.child.kill('SIGKILL')
+        killed.add(victim.peerId)
+        settledSince = undefined
         kills++
       } else if (canStart) {
         starts++
@@ -79,20 +98,22 @@ describe('churn', () => {
     console.log(`churn: ${CHURN_MS / 1000} s, ${kills} SIGKILLs, ${starts} starts; ${figures.ops} ops, ${figures.errors} errors ` +
       `(${(figures.errorRate * 100).toFixed(2)}%), p99 ${figures.p99Ms.toFixed(1)} ms; lost writes ${lost.length}; ` +
       `stale reads ${figures.staleReads} (oldest ${figures.maxStaleMs} ms, bound ${MAX_STALENESS_MS} ms + slowest op ${figures.maxMs.toFixed(0)} ms); ` +
-      `reads that found an acknowledged key missing ${figures.missingReads} (longest ${figures.maxMissingMs} ms); crashed survivors ${crashed.length}`)
+      `reads that found an acknowledged key missing ${figures.missingReads} (unreadable up to ${figures.maxMissingMs} ms; written again before found: ${figures.overwrittenWhileMissing}); crashed survivors ${crashed.length}`)
     if (ledger.samples.length > 0) console.log('oldest stale reads:', JSON.stringify(ledger.samples.map(x => ({ ...x, at: x.at - started }))))
-    // A tick does nothing only while 6 are up and 2 starts are still joining
-    // (alone on 2 cores: 36-39 events a minute; at least one per 3 s is asserted).
-    expect(kills + starts).toBeGreaterThanOrEqual(CHURN_MS / 3_000)
-    expect(kills).toBeGreaterThanOrEqual(CHURN_MS / 6_000)
+    // A tick does nothing while 6 are up and 2 starts are still joining, or 8
+    // are up and the last failure is not over (alone on 2 cores: 24 events a
+    // minute, half of them kills; at least one per 4 s is asserted).
+    expect(kills + starts).toBeGreaterThanOrEqual(CHURN_MS / 4_000)
+    expect(kills).toBeGreaterThanOrEqual(CHURN_MS / 8_000)
     expect(crashed).toEqual([])
     expect(answers.every(a => a.status === 'fulfilled')).toBe(true)
     expect(lost).toEqual([])
     // A near copy is dated from when its reply arrived; the owner read it up to one request earlier.
     expect(figures.maxStaleMs).toBeLessThanOrEqual(MAX_STALENESS_MS + figures.maxMs)
-    // Reported, not asserted: during churn a key can be unreadable (found
-    // nowhere a reader looks) for longer than maxStalenessMs — seconds in CI
-    // runs — though it is never lost. See the README's Guarantees.
+    // A key found missing is a stale read too: found again within the same
+    // bound, and never written again first (that write's predecessor may be lost).
+    expect(figures.maxMissingMs).toBeLessThanOrEqual(MAX_STALENESS_MS + figures.maxMs)
+    expect(figures.overwrittenWhileMissing).toBe(0)
     expect(figures.ops).toBeGreaterThan(CHURN_MS / 10)
   }, CHURN_MS + 120_000)
 })

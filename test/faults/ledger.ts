@@ -5,6 +5,9 @@
  * order (its hybrid clock ticks in issue order). From the ledger:
  *  - a stale read returned a write older than one already acknowledged when
  *    the read began; its age is how long ago the newer write was acknowledged;
+ *  - a missing read found nothing for a key with an acknowledged write; the
+ *    key is unreadable from that read until one finds the write (or a newer
+ *    one). Written again first, the missed write may have been lost: counted;
  *  - a lost write is an acknowledged write that a read after the run cannot
  *    find (neither it nor a newer one).
  */
@@ -20,12 +23,17 @@ export interface LoadFigures {
   staleReads: number
   /** The oldest stale read, ms after the write that replaced it was acknowledged. */
   maxStaleMs: number
-  /** Stale reads that found nothing at all (a key no owner could be found holding), and the oldest. */
+  /** Reads that found nothing at all for a key with an acknowledged write. */
   missingReads: number
+  /** The longest a key stayed unreadable: from the first read that found it missing to the first that found it. */
   maxMissingMs: number
+  /** Keys found missing and written again before any read found them: their write may have been lost. */
+  overwrittenWhileMissing: number
 }
 
 interface Acked { seq: number, at: number }
+/** A key found missing: since when, and the write the read should have found. */
+interface Missing { since: number, seq: number }
 
 export class Ledger {
   readonly keys: string[]
@@ -39,6 +47,8 @@ export class Ledger {
   private maxStaleMs = 0
   private missingReads = 0
   private maxMissingMs = 0
+  private overwrittenWhileMissing = 0
+  private readonly missing = new Map<string, Missing>()
   /** The oldest stale reads, for the report. */
   readonly samples: Array<{ key: string, got: number | undefined, known: number, ageMs: number, at: number }> = []
 
@@ -50,6 +60,7 @@ export class Ledger {
     const seq = ++this.seq
     await this.timed(async () => {
       await cache.set(key, seq)
+      if (this.missing.delete(key)) this.overwrittenWhileMissing++
       const list = this.acked.get(key) ?? []
       list.push({ seq, at: Date.now() })
       this.acked.set(key, list)
@@ -61,13 +72,18 @@ export class Ledger {
     const known = this.latestBefore(key, began)
     await this.timed(async () => {
       const got = await cache.get(key) as number | undefined
+      const missing = this.missing.get(key)
+      if (missing != null && got !== undefined && got >= missing.seq) {
+        this.missing.delete(key)
+        this.maxMissingMs = Math.max(this.maxMissingMs, Date.now() - missing.since)
+      }
       if (known == null || (got !== undefined && got >= known.seq)) return
       // The read missed a write acknowledged before it began: how long ago
       // was the first write newer than what it returned acknowledged?
       const replaced = this.acked.get(key)!.find(a => a.seq > (got ?? 0) && a.at <= began)!
       if (got === undefined) {
         this.missingReads++
-        this.maxMissingMs = Math.max(this.maxMissingMs, began - replaced.at)
+        if (missing == null) this.missing.set(key, { since: began, seq: known.seq })
       } else {
         this.staleReads++
         this.maxStaleMs = Math.max(this.maxStaleMs, began - replaced.at)
@@ -111,7 +127,8 @@ export class Ledger {
       staleReads: this.staleReads,
       maxStaleMs: this.maxStaleMs,
       missingReads: this.missingReads,
-      maxMissingMs: this.maxMissingMs
+      maxMissingMs: Math.max(this.maxMissingMs, ...[...this.missing.values()].map(m => Date.now() - m.since)),
+      overwrittenWhileMissing: this.overwrittenWhileMissing
     }
   }
 

@@ -13,6 +13,9 @@ import type { Context } from '../../../src/operations/context.js'
 import type { InvalidationItem } from '../../../src/invalidation/invalidator.js'
 
 const KS = 'default'
+const GRACE_MS = 2_000
+/** The fake wall clock every peer's context reads. */
+const clock = { now: 1_000_000 }
 const EMPTY = Frame.decode(new Uint8Array(0))
 
 interface FakePeer {
@@ -40,6 +43,9 @@ function network (ids: string[], down = new Set<string>()): Map<string, FakePeer
         }
       },
       transfers: new Map(),
+      handedOff: new Map(),
+      handOffGraceMs: GRACE_MS,
+      now: () => clock.now,
       owners: () => peer.owners
     } as unknown as Context
     peers.set(id, peer)
@@ -53,14 +59,44 @@ const put = (peer: FakePeer, key: string, value: number, version: bigint): void 
 const held = (peer: FakePeer, key = 'k'): number | undefined => peer.ctx.store.peek(KS, key)?.value[0]
 
 describe('rebalance: merging after a partition', () => {
-  it('a join: the pusher drops what it no longer owns', async () => {
-    const peers = network(['x', 'n'])
+  it('a join: the pusher keeps what it no longer owns for the grace period, then the sweep drops it', async () => {
+    const peers = network(['x', 'n', 'z'])
     const x = peers.get('x')!
     put(x, 'k', 1, 10n)
     x.owners = ['n', 'z']
     await pushTo(x.ctx, 'n')
     expect(held(peers.get('n')!)).toBe(1)
+    // A reader that has not heard of n yet still asks x.
+    expect(held(x)).toBe(1)
+    clock.now += GRACE_MS - 1
+    expect(await reconcile(x.ctx, true)).toBe(false) // still waiting: the sweep runs again
+    expect(held(x)).toBe(1)
+    clock.now += 1
+    expect(await reconcile(x.ctx, true)).toBe(true)
     expect(held(x)).toBeUndefined()
+    expect(held(peers.get('z')!)).toBe(1) // sent on to every owner before the drop
+    expect(x.ctx.handedOff.size).toBe(0)
+  })
+
+  it('a key written again after its hand-off is not marked: the sweep sends the newer version on', async () => {
+    const peers = network(['x', 'n', 'z'])
+    const [x, n] = [peers.get('x')!, peers.get('n')!]
+    put(x, 'k', 1, 10n)
+    x.owners = ['n', 'z']
+    let pushed!: () => void
+    const pushing = new Promise<void>(resolve => { pushed = resolve })
+    const request = x.ctx.rpc.request.bind(x.ctx.rpc)
+    x.ctx.rpc.request = async (to, frame) => {
+      const reply = await request(to, frame)
+      put(x, 'k', 2, 20n) // a writer with an older view reached x while the push was out
+      pushed()
+      return reply
+    }
+    await Promise.all([pushTo(x.ctx, 'n'), pushing])
+    expect(held(n)).toBe(1)
+    expect(x.ctx.handedOff.size).toBe(0)
+    expect(await reconcile(x.ctx, true)).toBe(true)
+    expect([held(x), held(n), held(peers.get('z')!)]).toEqual([undefined, 2, 2])
   })
 
   it('a merge keeps the key, so every owner that comes back into view gets the newer version', async () => {
