@@ -88,15 +88,17 @@ export async function join (ctx: Context, seeds: string[]): Promise<number> {
 }
 
 /**
- * Pushes to `peer` every local key it owns now; then drops the ones this peer
- * no longer owns, unless `keep`. Dropping after one push assumes the key's
- * other owners hold it already; after a merge they may hold an older version
- * (they were on the other side), and with the key gone here, the newer one
- * would reach only `peer`. So a merge keeps it, to push it to each owner as
- * it comes back into view; reconcile() drops it once the view has settled.
+ * Pushes to `peer` every local key it owns now; then marks the ones this peer
+ * no longer owns for the stray sweep to drop, unless `keep`. Dropping after
+ * one push assumes the key's other owners hold it already; after a merge they
+ * may hold an older version (they were on the other side), and with the key
+ * gone here, the newer one would reach only `peer`. So a merge keeps it, to
+ * push it to each owner as it comes back into view; reconcile() drops it once
+ * the view has settled.
  */
 const PUSH_RETRIES = 3
-const PUSH_RETRY_MS = 500
+/** The first wait before a push is tried again, as a share of the request timeout (500 ms by default); it doubles. */
+const PUSH_RETRY_SHARE = 0.1
 
 export async function pushTo (ctx: Context, peer: string, keep = false): Promise<void> {
   const running = ctx.transfers.get(peer)
@@ -114,7 +116,7 @@ export async function pushTo (ctx: Context, peer: string, keep = false): Promise
       }
       if (await send(ctx, peer, moving)) break
       if (attempt >= PUSH_RETRIES || !ctx.membership.has(peer)) return
-      await new Promise(resolve => setTimeout(resolve, PUSH_RETRY_MS * 2 ** attempt))
+      await new Promise(resolve => setTimeout(resolve, ctx.settings.requestTimeoutMs * PUSH_RETRY_SHARE * 2 ** attempt))
       if (!ctx.membership.has(peer)) return
     }
     if (keep) return
