@@ -69,24 +69,12 @@ export class Batches {
     return answer
   }
 
-  /** An owner answers a batch of large values in parts (handleGet): ask on from where it stopped. */
-  private async getAll (peer: string, keyspace: string, keys: string[]): Promise<Frame> {
-    const reply = await this.send(peer, { op: Op.GET, keyspace, keys })
-    while (reply.found.length < keys.length) {
-      const more = await this.send(peer, { op: Op.GET, keyspace, keys: keys.slice(reply.found.length) })
-      if (more.found.length === 0) break // answers nothing: asking again would not end
-      reply.entries.push(...more.entries)
-      reply.found.push(...more.found)
-    }
-    return reply
-  }
-
   private flush (id: string, batch: Batch): void {
     if (this.open.get(id) !== batch) return // already sent when it filled up
     this.open.delete(id)
     const { frame, waiters } = batch
     const answer = frame.op === Op.GET
-      ? this.getAll(batch.peer, frame.keyspace, frame.keys)
+      ? inParts(frame.keys, async keys => this.send(batch.peer, { op: Op.GET, keyspace: frame.keyspace, keys }))
       : this.send(batch.peer, { op: frame.op, entries: frame.entries, view: frame.view })
     answer.then(reply => {
       if (frame.op === Op.SET) {
@@ -106,4 +94,19 @@ export class Batches {
       for (const w of waiters) w.reject(err)
     })
   }
+}
+
+/**
+ * A GET answered in full: an owner answers a batch of large values in parts
+ * (handleGet), found.length saying where it stopped; ask on from there.
+ */
+export async function inParts (keys: string[], ask: (keys: string[]) => Promise<Frame>): Promise<Frame> {
+  const reply = await ask(keys)
+  while (reply.found.length < keys.length) {
+    const more = await ask(keys.slice(reply.found.length))
+    if (more.found.length === 0) break // answers nothing: asking again would not end
+    reply.entries.push(...more.entries)
+    reply.found.push(...more.found)
+  }
+  return reply
 }

@@ -112,11 +112,16 @@ export function expiryFor (ctx: Context, keyspace: string, ttlMs: number | undef
   return staleMs > 0 ? { expiresAt: freshUntil + staleMs, staleAt: freshUntil } : { expiresAt: freshUntil }
 }
 
-/** Groups keys by the peer list that should serve them, keeping each key's index. */
-export function groupByOwners (ctx: Context, keyspace: string, keys: string[]): Map<string, { owners: string[], indexes: number[] }> {
+/** Groups keys by the peers that should serve them (their owners, unless `peersOf` says otherwise), keeping each key's index. */
+export function groupByOwners (
+  ctx: Context,
+  keyspace: string,
+  keys: string[],
+  peersOf = (key: string): string[] => ctx.owners(keyspace, key)
+): Map<string, { owners: string[], indexes: number[] }> {
   const groups = new Map<string, { owners: string[], indexes: number[] }>()
   keys.forEach((key, index) => {
-    const owners = ctx.owners(keyspace, key)
+    const owners = peersOf(key)
     const id = owners.join(',')
     const group = groups.get(id)
     if (group == null) groups.set(id, { owners, indexes: [index] })

@@ -1,9 +1,10 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Op } from '../protocol/frame.js'
+import { inParts } from './batch.js'
 import { call, groupByOwners } from './context.js'
 import { fromWire, toWire } from './entries.js'
 import type { Context } from './context.js'
-import type { Entry, Frame } from '../protocol/frame.js'
+import type { Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 
 /**
@@ -79,9 +80,10 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
  */
 async function askPrevious (ctx: Context, keyspace: string, owners: string[], keys: string[]): Promise<Map<string, { entry: StoredEntry, owner: string }>> {
   const found = new Map<string, { entry: StoredEntry, owner: string }>()
-  for (const [, group] of groupBy(keys, key => ctx.successors(keyspace, key).filter(p => !owners.includes(p)))) {
-    if (group.peers.length === 0) continue
-    const hits = await askOwners(ctx, keyspace, group.peers, group.keys).catch(() => new Map<string, { entry: StoredEntry, owner: string }>())
+  const previous = (key: string): string[] => ctx.successors(keyspace, key).filter(p => !owners.includes(p))
+  for (const { owners: peers, indexes } of groupByOwners(ctx, keyspace, keys, previous).values()) {
+    if (peers.length === 0) continue
+    const hits = await askOwners(ctx, keyspace, peers, indexes.map(i => keys[i])).catch(() => new Map<string, { entry: StoredEntry, owner: string }>())
     for (const [key, hit] of hits) found.set(key, hit)
   }
   if (found.size > 0) {
@@ -89,18 +91,6 @@ async function askPrevious (ctx: Context, keyspace: string, owners: string[], ke
     for (const owner of owners) call(ctx, owner, { op: Op.SET, forwarded: true, entries }).catch(() => {})
   }
   return found
-}
-
-function groupBy (keys: string[], peersOf: (key: string) => string[]): Map<string, { peers: string[], keys: string[] }> {
-  const groups = new Map<string, { peers: string[], keys: string[] }>()
-  for (const key of keys) {
-    const peers = peersOf(key)
-    const id = peers.join(',')
-    const group = groups.get(id) ?? { peers, keys: [] }
-    group.keys.push(key)
-    groups.set(id, group)
-  }
-  return groups
 }
 
 /**
@@ -139,16 +129,7 @@ async function askOwners (ctx: Context, keyspace: string, owners: string[], keys
   return found
 }
 
-/** One owner's answer for every key, asking again from where a reply that filled up stopped. */
-async function askAll (ctx: Context, owner: string, keyspace: string, keys: string[]): Promise<{ entries: Entry[], found: boolean[] }> {
-  const entries: Entry[] = []
-  const found: boolean[] = []
-  while (found.length < keys.length) {
-    const reply = await call(ctx, owner, { op: Op.GET, keyspace, keys: keys.slice(found.length) })
-    entries.push(...reply.entries)
-    // A peer that answers no key at all would have us ask forever.
-    if (reply.found.length === 0) break
-    found.push(...reply.found)
-  }
-  return { entries, found }
+/** One owner's answer for every key (a batched request is answered in full already; a call to this peer itself is not). */
+async function askAll (ctx: Context, owner: string, keyspace: string, keys: string[]): Promise<Frame> {
+  return inParts(keys, async part => call(ctx, owner, { op: Op.GET, keyspace, keys: part }))
 }

@@ -41,8 +41,9 @@ async function forward (ctx: Context, entries: Entry[]): Promise<void> {
       indexes => ({ op: Op.SET, forwarded: true, entries: indexes.map(i => part[i]) }),
       index => wireSize(part[index]), ctx.self)
     // One this peer owns is safe here already; one it does not own must reach an owner.
-    const owned = list.filter(e => ctx.owners(keyspace, e.key).includes(ctx.self))
-    const strays = list.filter(e => !owned.includes(e))
+    const owned: Entry[] = []
+    const strays: Entry[] = []
+    for (const entry of list) (ctx.owners(keyspace, entry.key).includes(ctx.self) ? owned : strays).push(entry)
     return [owned.length > 0 ? send(owned).catch(() => {}) : undefined, strays.length > 0 ? send(strays) : undefined]
   }))
 }
