@@ -97,9 +97,13 @@ const STRAY_SWEEP_BEATS = 4
  * connection that cannot open a stream in time (a WebRTC connection whose other
  * end gave up, say) hands over to the next. With no connection, it dials the
  * peer's non-WebRTC addresses: setting up WebRTC takes seconds and is the
- * upgrade path's job (browser/), not a request's.
+ * upgrade path's job (browser/), not a request's. Those are the peer store's
+ * and the ones the member last announced in its heartbeat (`announced`):
+ * identify replaces the stored ones with the peer's signed record, which can
+ * predate a tab's relay reservation and hold only WebRTC addresses (a tab
+ * then failed to reach another with "no valid addresses").
  */
-async function openStream (node: MeshNode, peer: string, protocol: string, timeoutMs: number): Promise<Stream> {
+async function openStream (node: MeshNode, peer: string, protocol: string, timeoutMs: number, announced: string[] = []): Promise<Stream> {
   const id = peerIdFromString(peer)
   const open = node.getConnections(id).filter(c => c.status === 'open').reverse()
   const ordered = [...open.filter(c => !isRelayed(c.remoteAddr)), ...open.filter(c => isRelayed(c.remoteAddr))]
@@ -114,8 +118,9 @@ async function openStream (node: MeshNode, peer: string, protocol: string, timeo
     }
   }
   const signal = AbortSignal.timeout(timeoutMs)
-  const known = await node.peerStore.get(id).then(p => p.addresses.map(a => a.multiaddr), () => [])
-  const plain = known.filter(a => !a.toString().includes('/webrtc'))
+  const stored = await node.peerStore.get(id).then(p => p.addresses.map(a => a.multiaddr), () => [])
+  const known = new Map([...stored, ...announced.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } })].map(a => [a.toString(), a]))
+  const plain = [...known.values()].filter(a => !a.toString().includes('/webrtc'))
   const target = plain.length > 0 ? plain.map(a => a.toString().includes('/p2p/' + peer) ? a : a.encapsulate(`/p2p/${peer}`)) : id
   const connection = await node.dial(target, { signal, force: ordered.length > 0 })
   return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
@@ -185,7 +190,7 @@ export class MeshCache extends EventTarget {
     const rpc = new Rpc({
       handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
       unhandle: async protocol => { await node.unhandle(protocol) },
-      openStream: async (peer, protocol) => openStream(node, peer, protocol, options.requestTimeoutMs)
+      openStream: async (peer, protocol) => openStream(node, peer, protocol, options.requestTimeoutMs, this.announcedAddrs(peer))
     }, {
       timeoutMs: options.requestTimeoutMs,
       maxFrameBytes: options.maxValueBytes + 1024 * 1024,
@@ -242,7 +247,7 @@ export class MeshCache extends EventTarget {
     await access.start({
       self: this.peerId,
       handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
-      openStream: async (peer, protocol) => openStream(node, peer, protocol, this.options.requestTimeoutMs),
+      openStream: async (peer, protocol) => openStream(node, peer, protocol, this.options.requestTimeoutMs, this.announcedAddrs(peer)),
       // Never throws into the caller (a frame reader): a hang-up that fails leaves the peer to the gater.
       hangUp: peer => { Promise.resolve().then(async () => { await node.hangUp(peerIdFromString(peer)) }).catch(() => {}) },
       onRejected: peer => { ctx.membership.remove(peer, 'dead') }
@@ -472,6 +477,11 @@ export class MeshCache extends EventTarget {
       this.kadIds.set(peerId, id)
     }
     return id
+  }
+
+  /** The addresses a member last announced (none for a peer that is no member, or before the cache is built). */
+  private announcedAddrs (peer: string): string[] {
+    return this.ctx?.membership.get(peer)?.addrs ?? []
   }
 
   private async learnAddrs (member: Member): Promise<void> {
