@@ -114,6 +114,8 @@ describe('churn', () => {
     // bound, and never written again first (that write's predecessor may be lost).
     expect(figures.maxMissingMs).toBeLessThanOrEqual(MAX_STALENESS_MS + figures.maxMs)
     expect(figures.overwrittenWhileMissing).toBe(0)
-    expect(figures.ops).toBeGreaterThan(CHURN_MS / 10)
+    // The load ran all along (enough reads for the bounds above to mean
+    // something), not how fast: 6,400 to 18,000 ops here, by the machine's speed.
+    expect(figures.ops).toBeGreaterThan(CHURN_MS / 30)
   }, CHURN_MS + 120_000)
 })
