@@ -2,7 +2,7 @@ import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Op } from '../protocol/frame.js'
 import { inParts } from './batch.js'
 import { call, groupByOwners } from './context.js'
-import { fromWire, toWire } from './entries.js'
+import { fromWire, isStale, toWire } from './entries.js'
 import type { Context } from './context.js'
 import type { Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
@@ -43,9 +43,12 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
   const results = new Array<StoredEntry | undefined>(keys.length).fill(undefined)
   const remote: string[] = []
   const remoteIndex: number[] = []
+  const now = ctx.now()
   keys.forEach((key, i) => {
     const local = localEntry(ctx, keyspace, key)
-    if (local != null) results[i] = local
+    // A stale copy here may already be refreshed at another owner (a
+    // getOrLoad refill reaches the owners one by one): ask them all.
+    if (local != null && !isStale(local, now)) results[i] = local
     else { remote.push(key); remoteIndex.push(i) }
   })
   if (remote.length === 0) return results
