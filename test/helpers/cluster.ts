@@ -19,7 +19,7 @@ export interface Cluster {
  * first, and waits until every peer sees every other. Every multi-peer test
  * uses it, and `stop()` in afterEach/finally so no node outlives its test.
  */
-export async function startCluster (size: number, options: CacheOptions = {}): Promise<Cluster> {
+export async function startCluster (size: number, options: CacheOptions = {}, membershipTimeoutMs?: number): Promise<Cluster> {
   const mesh = options.mesh ?? `test-${Math.random().toString(36).slice(2, 10)}`
   const base: CacheOptions = { ...FAST, listen: LOOPBACK, ...options, mesh }
   const peers: MeshCache[] = []
@@ -37,7 +37,7 @@ export async function startCluster (size: number, options: CacheOptions = {}): P
   try {
     peers.push(await createCache(base))
     for (let i = 1; i < size; i++) await cluster.add()
-    await waitForMembership(peers)
+    await waitForMembership(peers, membershipTimeoutMs)
   } catch (err) {
     await cluster.stop()
     throw err

@@ -28,10 +28,13 @@ describe('a mesh with a secret', () => {
     return (await peer.status()).members.map(m => m.peerId)
   }
 
+  // Proving the secret to each other took over 30 s once in a CI run, beside
+  // another test file (4-18 s in the others): not understood yet, so the
+  // bound is wide.
   beforeAll(async () => {
-    cluster = await startCluster(3, { secret: SECRET })
+    cluster = await startCluster(3, { secret: SECRET }, 75_000)
     mesh = (await cluster.peers[0].status()).mesh
-  })
+  }, 90_000)
   // Outsiders without a secret form a mesh of their own once they find each
   // other (the members' DHT can name one to another): each test starts with none.
   afterEach(async () => {
