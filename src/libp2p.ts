@@ -45,6 +45,15 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
   const { services, connectionGater, ...rest } = overrides
   return createLibp2p<MeshServices>({
     ...platform,
+    connectionManager: {
+      // libp2p refuses a host's 6th new inbound connection within a second,
+      // and an 11th pending one: peers on one host, behind one NAT or a load
+      // balancer all share an address (the secret test's dials were refused
+      // mid-handshake). Misbehaving peers are banned by access/ instead.
+      inboundConnectionThreshold: 100,
+      maxIncomingPendingConnections: 100,
+      ...platform.connectionManager
+    },
     start: false,
     connectionGater: composeGaters(platform.connectionGater, connectionGater, guard?.gater),
     connectionEncrypters: [noise()],
