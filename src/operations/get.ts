@@ -122,8 +122,8 @@ async function askOwners (ctx: Context, keyspace: string, owners: string[], keys
     for (const entry of reply.entries) {
       // Later writes from this peer must order after what it has read.
       ctx.clock.observe(entry.version)
-      const known = found.get(entry.key)
-      if (known == null || known.entry.version < entry.version) found.set(entry.key, { entry: fromWire(entry), owner })
+      const newest = found.get(entry.key)
+      if (newest == null || newest.entry.version < entry.version) found.set(entry.key, { entry: fromWire(entry), owner })
     }
   }
   if (owners.length > 0 && replies.every(r => r.status === 'rejected')) {

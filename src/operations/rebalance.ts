@@ -16,7 +16,7 @@ import type { Entry, Frame, Member as WireMember } from '../protocol/frame.js'
 /*
  * Keys follow ownership. Four moments move them:
  * - a join: the newcomer sends JOIN to every member; each pushes it the keys
- *   it now owns and drops those it no longer owns (the newcomer pulls);
+ *   it now owns, and drops those it no longer owns a grace period later;
  * - a graceful stop: the leaver pushes its keys to their next owners;
  * - a crash: for each key the dead peer owned, the first surviving owner
  *   copies it to whichever peer became an owner in its place;
@@ -87,6 +87,10 @@ export async function join (ctx: Context, seeds: string[]): Promise<number> {
   return joined.size
 }
 
+const PUSH_RETRIES = 3
+/** The first wait before a push is tried again, as a share of the request timeout (500 ms by default); it doubles. */
+const PUSH_RETRY_SHARE = 0.1
+
 /**
  * Pushes to `peer` every local key it owns now; then marks the ones this peer
  * no longer owns for the stray sweep to drop, unless `keep`. Dropping after
@@ -96,10 +100,6 @@ export async function join (ctx: Context, seeds: string[]): Promise<number> {
  * push it to each owner as it comes back into view; reconcile() drops it once
  * the view has settled.
  */
-const PUSH_RETRIES = 3
-/** The first wait before a push is tried again, as a share of the request timeout (500 ms by default); it doubles. */
-const PUSH_RETRY_SHARE = 0.1
-
 export async function pushTo (ctx: Context, peer: string, keep = false): Promise<void> {
   const running = ctx.transfers.get(peer)
   if (running != null) return running

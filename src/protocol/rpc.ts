@@ -31,7 +31,7 @@ export interface RpcInit extends FrameLimits {
   maxInFlightPerPeer?: number
   access?: RpcAccess
   onMisbehaviour?: (peer: string, err: MeshCacheError) => void
-  /** A peer answered one of our requests (with a result or an error): it is alive. */
+  /** A peer answered one of our requests with a result: it is alive. */
   onAnswer?: (peer: string) => void
 }
 
