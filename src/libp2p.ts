@@ -14,6 +14,11 @@ import type { ConnectionGater, Libp2p, PubSub } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Libp2pOverrides } from './options.js'
 
+/** How long libp2p's connection monitor lets a ping take before it aborts the connection. */
+export const CONNECTION_PING_TIMEOUT_MS = 20_000
+/** Ping streams one peer may open to another at once (see the ping service below). */
+const PING_STREAMS = 4
+
 // A type alias, not an interface: libp2p's ServiceMap needs an index signature.
 export type MeshServices = {
   identify: unknown
@@ -54,13 +59,23 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
       maxIncomingPendingConnections: 100,
       ...platform.connectionManager
     },
+    // libp2p pings every connection each 10 s and aborts it when a ping fails
+    // or takes over 5 s. Tabs and relays starved of CPU (8 tabs on 2 cores)
+    // took that long while working, and an aborted relay connection takes a
+    // tab's reservation and every relayed connection with it. The monitor now
+    // only finds connections that are gone; members are judged by membership/.
+    connectionMonitor: { pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS } },
     start: false,
     connectionGater: composeGaters(platform.connectionGater, connectionGater, guard?.gater),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {
       identify: identify(),
-      ping: ping(),
+      // libp2p's connection monitor and kad-dht both ping over this one
+      // protocol, and a slow ping's stream outlives the next one's start: at
+      // the spec's 1 outbound / 2 inbound streams, the monitor's ping failed
+      // at once and aborted a working connection (dozens per 8-tab test).
+      ping: ping({ maxOutboundStreams: PING_STREAMS, maxInboundStreams: 2 * PING_STREAMS }),
       pubsub: gossipsub({
         // Membership heartbeats go out before anyone else has subscribed.
         allowPublishToZeroTopicPeers: true,
