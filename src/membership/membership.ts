@@ -134,8 +134,12 @@ export class Membership {
     const known = this.view.get(info.peerId)
     if (known != null && info.incarnation < known.incarnation) return false
     if (known != null && info.incarnation > known.incarnation) this.remove(info.peerId, 'restart')
-    const member: Member = { keys: 0, ...info, lastSeen: this.now() }
     const previous = this.view.get(info.peerId)
+    // A tab between relay reservations announces no address at all; its last
+    // ones stay the best hint (it re-reserves on the same relay), where none
+    // would leave peers without a connection to it nothing to dial.
+    const addrs = info.addrs.length === 0 && previous != null ? previous.addrs : info.addrs
+    const member: Member = { keys: 0, ...info, addrs, lastSeen: this.now() }
     this.view.set(info.peerId, member)
     const rejoined = this.lost.delete(info.peerId)
     if (previous == null) this.init.onJoin(member, rejoined)

@@ -107,6 +107,15 @@ describe('Membership', () => {
     expect(membership.members().map(m => m.peerId)).toEqual(['B'])
   })
 
+  it('a heartbeat without addresses keeps the last ones announced', async () => {
+    const { bus, membership } = setup()
+    await beat(bus, 'B', { addrs: ['/relay/p2p-circuit'] })
+    await beat(bus, 'B', { addrs: [] })
+    expect(membership.get('B')?.addrs).toEqual(['/relay/p2p-circuit'])
+    await beat(bus, 'B', { addrs: ['/other/p2p-circuit'] })
+    expect(membership.get('B')?.addrs).toEqual(['/other/p2p-circuit'])
+  })
+
   it('two memberships on one bus find each other', async () => {
     const s = setup()
     const joinedB: string[] = []
