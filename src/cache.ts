@@ -10,6 +10,7 @@ import { NearCache } from './invalidation/near-cache.js'
 import { Keyspace } from './keyspace.js'
 import { gossipOf, isRelayed } from './libp2p.js'
 import { Membership } from './membership/membership.js'
+import { openStream } from './open-stream.js'
 import { Batches } from './operations/batch.js'
 import { handleDelete } from './operations/delete.js'
 import { handleExpire } from './operations/expire.js'
@@ -34,7 +35,6 @@ import type { Context, KeyspaceConfig, Loader } from './operations/context.js'
 import type { ResolvedOptions } from './options.js'
 import type { OpHandler } from './protocol/rpc.js'
 import type { Gossip } from './util/gossip.js'
-import type { Stream } from '@libp2p/interface'
 import type { Value } from './values.js'
 import type { GetOrLoadOptions, SetManyEntry, SetOptions } from './keyspace.js'
 
@@ -90,41 +90,6 @@ const SEED_ROUNDS = 3
 const MERGE_SETTLE_BEATS = 10
 const RECONCILE_ATTEMPTS = 3
 const STRAY_SWEEP_BEATS = 4
-
-/**
- * A stream on the best connection to the peer: direct ones (WebRTC between
- * tabs, TCP between Node peers) first, newest first, then relayed ones — a
- * connection that cannot open a stream in time (a WebRTC connection whose other
- * end gave up, say) hands over to the next. With no connection, it dials the
- * peer's non-WebRTC addresses: setting up WebRTC takes seconds and is the
- * upgrade path's job (browser/), not a request's. Those are the peer store's
- * and the ones the member last announced in its heartbeat (`announced`):
- * identify replaces the stored ones with the peer's signed record, which can
- * predate a tab's relay reservation and hold only WebRTC addresses (a tab
- * then failed to reach another with "no valid addresses").
- */
-async function openStream (node: MeshNode, peer: string, protocol: string, timeoutMs: number, announced: string[] = []): Promise<Stream> {
-  const id = peerIdFromString(peer)
-  const open = node.getConnections(id).filter(c => c.status === 'open').reverse()
-  const ordered = [...open.filter(c => !isRelayed(c.remoteAddr)), ...open.filter(c => isRelayed(c.remoteAddr))]
-  const perTry = ordered.length > 1 ? Math.max(500, Math.floor(timeoutMs / ordered.length)) : timeoutMs
-  for (const connection of ordered) {
-    try {
-      return await connection.newStream(protocol, { signal: AbortSignal.timeout(perTry), runOnLimitedConnection: true })
-    } catch (err) {
-      // The peer does not speak it: another connection will not either.
-      if ((err as Error).name === 'UnsupportedProtocolError') throw err
-      // Try the next connection.
-    }
-  }
-  const signal = AbortSignal.timeout(timeoutMs)
-  const stored = await node.peerStore.get(id).then(p => p.addresses.map(a => a.multiaddr), () => [])
-  const known = new Map([...stored, ...announced.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } })].map(a => [a.toString(), a]))
-  const plain = [...known.values()].filter(a => !a.toString().includes('/webrtc'))
-  const target = plain.length > 0 ? plain.map(a => a.toString().includes('/p2p/' + peer) ? a : a.encapsulate(`/p2p/${peer}`)) : id
-  const connection = await node.dial(target, { signal, force: ordered.length > 0 })
-  return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
-}
 
 /**
  * A peer of a meshcache mesh. It composes the parts — store, ownership,
