@@ -11,6 +11,14 @@ import type { CacheOptions, MeshCache } from '../src/index.js'
 
 export * from '../src/index.js'
 
+/**
+ * How long a tab's relay reservation may take. libp2p gives up after 2 s, and
+ * a reservation that failed is not tried again while the relay stays
+ * connected: 8 tabs joining on 2 cores took longer, and the tabs left without
+ * one announced no address for the rest of the test.
+ */
+const RESERVATION_TIMEOUT_MS = 15_000
+
 export interface BrowserCacheOptions extends CacheOptions {
   /** STUN/TURN servers for WebRTC between tabs. Default none (one machine or a LAN). */
   iceServers?: RTCIceServer[]
@@ -27,7 +35,7 @@ export async function createCache (options: BrowserCacheOptions = {}): Promise<M
   const { iceServers = [], webRTC: upgrade = true, ...rest } = options
   return createCacheOn({
     options: () => ({
-      transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport()],
+      transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport({ reservationCompletionTimeout: RESERVATION_TIMEOUT_MS })],
       addresses: { listen: ['/p2p-circuit', '/webrtc'] },
       // Browsers refuse private addresses by default; a private bootstrap means
       // development on one machine or a LAN, where they are the only ones there are.
