@@ -21,6 +21,7 @@ window.cacheReady = createCache({
   replicas: Number(params.get('replicas') ?? 2),
   role: params.get('role') === 'client' ? 'client' : 'owner',
   heartbeatMs: Number(params.get('heartbeatMs') ?? 1000),
+  requestTimeoutMs: Number(params.get('requestTimeoutMs') ?? 5000),
   webRTC: params.get('webrtc') !== '0',
   nearCache: { maxEntries: Number(params.get('nearEntries') ?? 10_000) }
 }).then(cache => {

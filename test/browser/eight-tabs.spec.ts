@@ -11,7 +11,9 @@ test.beforeAll(async ({ browser }) => {
   // once takes 20-40 s here (bench/browser.ts measures it).
   test.setTimeout(240_000)
   relay = await startTestRelay(mesh)
-  tabs = await Promise.all(Array.from({ length: 8 }, async () => openTab(browser, relay.bootstrap, mesh, {}, 120_000)))
+  // Eight tabs, the relay and Playwright keep both cores busy even once joined:
+  // requests then take seconds (pings to the relay up to 5 s), so they get 15.
+  tabs = await Promise.all(Array.from({ length: 8 }, async () => openTab(browser, relay.bootstrap, mesh, { requestTimeoutMs: '15000' }, 120_000)))
   await waitForMembers(tabs, 9, 120_000)
   // Let the 28 WebRTC upgrades settle before the load: on two cores they take
   // 30-120 s, and a pair still on the relay works all the same (what this test

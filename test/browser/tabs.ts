@@ -19,7 +19,7 @@ export async function startTestRelay (mesh: string): Promise<{ relay: MeshCache,
 export async function openTab (browser: Browser, bootstrap: string, mesh: string, extra: Record<string, string> = {}, timeoutMs = 60_000): Promise<Tab> {
   const context = await browser.newContext()
   if (extra.debug != null) {
-    await context.addInitScript(() => { localStorage.setItem('debug', 'libp2p:webrtc*,libp2p:connection-manager*,libp2p:upgrader*,libp2p:circuit*') })
+    await context.addInitScript((ns) => { localStorage.setItem('debug', ns) }, extra.debug.length > 1 ? extra.debug : 'libp2p:webrtc*,libp2p:connection-manager*,libp2p:upgrader*,libp2p:circuit*')
   }
   const page = await context.newPage()
   if (extra.debug != null) page.on('console', m => { console.log(`[tab] ${m.text().replace(/%c/g, '').replace(/color: #\w+/g, '').slice(0, 300)}`) })
