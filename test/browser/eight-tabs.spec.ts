@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { closeAll, directPairs, openTab, startTestRelay, waitForMembers } from './tabs.js'
+import { closeAll, directPairs, explained, openTab, startTestRelay, waitForMembers } from './tabs.js'
 import type { Tab } from './tabs.js'
 
 const mesh = `tabs8-${Date.now()}`
@@ -28,13 +28,13 @@ test.afterAll(async () => {
 })
 
 test('eight tabs mesh and share keys: every tab reads what every other wrote', async () => {
-  await Promise.all(tabs.map(async (tab, i) => tab.page.evaluate(async (n) => {
+  await explained(tabs, Promise.all(tabs.map(async (tab, i) => tab.page.evaluate(async (n) => {
     await window.cache.setMany(Array.from({ length: 10 }, (_, j) => [`t${n}:${j}`, { from: n, j }]))
-  }, i)))
+  }, i))))
   const keys = tabs.flatMap((_, i) => Array.from({ length: 10 }, (_, j) => `t${i}:${j}`))
   const expected = tabs.flatMap((_, i) => Array.from({ length: 10 }, (_, j) => ({ from: i, j })))
   for (const tab of tabs) {
-    expect(await tab.page.evaluate(async (ks) => window.cache.getMany(ks), keys)).toEqual(expected)
+    expect(await explained(tabs, tab.page.evaluate(async (ks) => window.cache.getMany(ks), keys))).toEqual(expected)
   }
   // Every tab takes a share: keys are owned across the tabs and the relay.
   const owning = await Promise.all(tabs.map(async tab => tab.page.evaluate(() => window.cache.localKeys().length)))

@@ -37,16 +37,20 @@ export async function waitForMembers (tabs: Tab[], count: number, timeoutMs = 30
     async (n) => (await window.cache!.status()).members.length === n, count, { timeout: timeoutMs, polling: 250 }))))
 }
 
-/** On failure, says where each tab stood: members seen, direct and total connections. */
-async function explained (tabs: Tab[], waiting: Promise<unknown>): Promise<void> {
+/**
+ * On failure, says where each tab stood: members seen, direct and total
+ * connections, and whether it holds a relay reservation.
+ */
+export async function explained<T> (tabs: Tab[], waiting: Promise<T>): Promise<T> {
   try {
-    await waiting
+    return await waiting
   } catch (err) {
     const states = await Promise.all(tabs.map(async tab => tab.page.evaluate(async () => {
       const connections = window.cache.libp2p.getConnections()
       const members = (await window.cache.status()).members.length
       const direct = connections.filter((c: any) => c.remoteAddr.toString().includes('/webrtc')).length
-      return `${members} members, ${direct}/${connections.length} direct`
+      const reserved = window.cache.libp2p.getMultiaddrs().some((a: any) => a.toString().includes('/p2p-circuit'))
+      return `${members} members, ${direct}/${connections.length} direct, ${reserved ? 'reserved' : 'NO reservation'}`
     }).catch((e: Error) => e.message)))
     throw new Error(`${(err as Error).message}\n${states.map((s, i) => `  tab ${i} ${tabs[i].peerId.slice(-6)}: ${s}`).join('\n')}`)
   }
