@@ -15,7 +15,7 @@ import type { Libp2pOptions } from 'libp2p'
 import type { Libp2pOverrides } from './options.js'
 
 /** How long libp2p's connection monitor lets a ping take before it aborts the connection. */
-export const CONNECTION_PING_TIMEOUT_MS = 20_000
+const CONNECTION_PING_TIMEOUT_MS = 20_000
 /** Ping streams one peer may open to another at once (see the ping service below). */
 const PING_STREAMS = 4
 
@@ -62,8 +62,9 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
     // libp2p pings every connection each 10 s and aborts it when a ping fails
     // or takes over 5 s. Tabs and relays starved of CPU (8 tabs on 2 cores)
     // took that long while working, and an aborted relay connection takes a
-    // tab's reservation and every relayed connection with it. The monitor now
-    // only finds connections that are gone; members are judged by membership/.
+    // tab's reservation and every relayed connection with it. A ping may now
+    // take 20 s; one the other end resets still aborts the connection, which
+    // also clears dead ones (switching aborts off left gossipsub on them).
     connectionMonitor: { pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS } },
     start: false,
     connectionGater: composeGaters(platform.connectionGater, connectionGater, guard?.gater),

@@ -1,14 +1,14 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { isRelayed } from './libp2p.js'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** What openStream needs of a libp2p node. */
 export interface StreamNode {
-  getConnections: (peer: ReturnType<typeof peerIdFromString>) => Connection[]
-  peerStore: { get: (peer: ReturnType<typeof peerIdFromString>) => Promise<{ addresses: Array<{ multiaddr: Multiaddr }> }> }
-  dial: (target: Multiaddr[] | ReturnType<typeof peerIdFromString>, options: { signal: AbortSignal, force: boolean }) => Promise<Connection>
+  getConnections: (peer: PeerId) => Connection[]
+  peerStore: { get: (peer: PeerId) => Promise<{ addresses: Array<{ multiaddr: Multiaddr }> }> }
+  dial: (target: Multiaddr[] | PeerId, options: { signal: AbortSignal, force: boolean }) => Promise<Connection>
 }
 
 /** The longest a connection has alone before the next one is tried beside it. */
@@ -57,16 +57,17 @@ export async function openStream (node: StreamNode, peer: string, protocol: stri
 async function firstStream (connections: Connection[], protocol: string, timeoutMs: number, staggerMs: number): Promise<Stream> {
   const deadline = AbortSignal.timeout(timeoutMs)
   const cancels = connections.map(() => new AbortController())
+  const lost = (): Error => new Error('another connection opened the stream first')
   let winner: Stream | undefined
   let mayStart: Promise<void> = Promise.resolve()
-  const attempts = connections.map(async (connection, i) => {
+  const attempts = connections.map((connection, i) => {
     const start = mayStart
     const attempt = start.then(async () => {
-      if (winner != null) throw new Error('another connection opened the stream first')
+      if (winner != null) throw lost()
       const stream = await connection.newStream(protocol, { signal: AbortSignal.any([deadline, cancels[i].signal]), runOnLimitedConnection: true })
       if (winner != null) {
-        stream.abort(new Error('another connection opened the stream first'))
-        throw new Error('another connection opened the stream first')
+        stream.abort(lost())
+        throw lost()
       }
       winner = stream
       cancels.forEach((cancel, j) => { if (j !== i) cancel.abort() })
