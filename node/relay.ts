@@ -14,10 +14,18 @@ export interface RelayOptions extends CacheOptions {
 export const RELAY_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws']
 
 /**
+ * A limit no relayed connection reaches (24.8 days, the longest timer Node
+ * sets; 9 PB), given only so that tabs see their relayed connections as
+ * "limited": gossipsub then stays off them (src/libp2p.ts) and runs on the
+ * direct WebRTC ones, while meshcache's requests run on both.
+ */
+const UNREACHED_LIMIT = { defaultDurationLimit: 2 ** 31 - 1, defaultDataLimit: BigInt(Number.MAX_SAFE_INTEGER) }
+
+/**
  * The bootstrap relay: a full cache peer that also runs the circuit relay
- * server, so browser tabs can reach the mesh and each other. Relayed
- * connections carry no data or time limit: tabs gossip and serve keys over
- * them until they have upgraded to direct WebRTC. With `secret`, the relay is
+ * server, so browser tabs can reach the mesh and each other. Tabs serve keys
+ * over relayed connections until they have upgraded to direct WebRTC; their
+ * gossip goes through the relay as a gossipsub peer meanwhile. With `secret`, the relay is
  * a member like any other: tabs prove the secret to it, and it refuses
  * reservations to peers it has banned.
  */
@@ -34,7 +42,7 @@ export async function startRelay (options: RelayOptions = {}): Promise<MeshCache
       services: {
         ...cacheOptions.libp2p?.services,
         relay: circuitRelayServer({
-          reservations: { maxReservations, applyDefaultLimit: false },
+          reservations: { maxReservations, applyDefaultLimit: true, ...UNREACHED_LIMIT },
           maxInboundHopStreams: hops,
           maxOutboundHopStreams: hops,
           maxOutboundStopStreams: hops

@@ -84,8 +84,13 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
         // 200 ms meshes form in ~0.6 s instead of ~2.2 s (LIBP2P-NOTES.md).
         heartbeatInterval: 200,
         fallbackToFloodsub: false,
-        // Tabs first meet over the relay; gossip must flow there too.
-        runOnLimitedConnection: true,
+        // Not on relayed ("limited") connections: gossipsub keeps a peer's
+        // stream on the first connection it saw, and a tab pair's first is
+        // relayed, so all gossip between tabs went through the relay twice
+        // encrypted long after WebRTC was up (js-libp2p#3531), and stopped
+        // when the relay connection dropped. Until the direct connection is
+        // up, tabs gossip through the relay, which is a peer of every topic.
+        runOnLimitedConnection: false,
         // Unproven and penalized peers score low enough that gossipsub stops
         // sending to them, and (once penalized) stops listening (access/score.ts).
         scoreParams: guard != null ? { appSpecificScore: guard.score, appSpecificWeight: 1 } : {},
