@@ -1,5 +1,6 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { call } from './context.js'
+import { withRetries } from './retry.js'
 import type { Context } from './context.js'
 import type { Entry, Frame } from '../protocol/frame.js'
 
@@ -8,7 +9,7 @@ export const MAX_BATCH_BYTES = 512 * 1024
 
 /**
  * Sends every key to all of its owners, one frame per owner (split when a
- * batch would be too large; retried once when the owner is still a member),
+ * batch would be too large; retried while the owner is still a member, retry.ts),
  * and merges the answers: a key's flag is true
  * when any owner said so. Every key must reach at least one owner; when one
  * reaches none, the whole call rejects with ERR_UNAVAILABLE, after the other
@@ -38,20 +39,15 @@ export async function toAllOwners (
   const acked = new Array<boolean>(keys.length).fill(false)
   let lastError: unknown
   await Promise.all([...byOwner].flatMap(([owner, indexes]) => chunk(indexes, sizeOf).map(async part => {
-    // One retry: a write carries its version, so sending it twice is harmless,
-    // and a stream that could not open in time often can a moment later.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const reply = await call(ctx, owner, makeFrame(part))
-        part.forEach((index, i) => {
-          acked[index] = true
-          if (reply.found[i] === true) flags[index] = true
-        })
-        return
-      } catch (err) {
-        lastError = err
-        if (!retriable(err) || !ctx.membership.has(owner)) return
-      }
+    // A write carries its version, so sending it again is harmless.
+    try {
+      const reply = await withRetries(ctx, async () => call(ctx, owner, makeFrame(part)), () => ctx.membership.has(owner))
+      part.forEach((index, i) => {
+        acked[index] = true
+        if (reply.found[i] === true) flags[index] = true
+      })
+    } catch (err) {
+      lastError = err
     }
   })))
   const lost = acked.indexOf(false)
@@ -59,10 +55,6 @@ export async function toAllOwners (
     throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no owner of key ${JSON.stringify(keys[lost])} answered: ${(lastError as Error)?.message}`, { cause: lastError })
   }
   return flags
-}
-
-function retriable (err: unknown): boolean {
-  return err instanceof MeshCacheError && (err.code === ErrorCodes.UNAVAILABLE || err.code === ErrorCodes.TIMEOUT)
 }
 
 /** Splits items into batches of at most MAX_BATCH_BYTES (an item larger than that goes alone). */

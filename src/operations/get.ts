@@ -3,6 +3,7 @@ import { Op } from '../protocol/frame.js'
 import { inParts } from './batch.js'
 import { call, groupByOwners } from './context.js'
 import { fromWire, isStale, toWire } from './entries.js'
+import { withRetries } from './retry.js'
 import type { Context } from './context.js'
 import type { Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
@@ -35,9 +36,10 @@ const MAX_REPLY_BYTES = 512 * 1024
 
 /**
  * Requester: each key's entry, looked up in this order — the near cache, the
- * local store (when this peer owns the key), then the owners in rank order. An owner that fails or misses
- * hands the key to the next one, so a key survives its primary's crash and is
- * found during a rebalance. Copies from other owners land in the near cache.
+ * local store (when this peer owns the key), then its owners, all at once
+ * (asked again when every one failed, retry.ts). Keys every owner missed are
+ * looked for with the owners of a moment ago, so a key survives its primary's
+ * crash and is found during a rebalance. Copies from other owners land in the near cache.
  */
 export async function getEntries (ctx: Context, keyspace: string, keys: string[]): Promise<Array<StoredEntry | undefined>> {
   const results = new Array<StoredEntry | undefined>(keys.length).fill(undefined)
@@ -59,7 +61,11 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
     let found = new Map<string, { entry: StoredEntry, owner: string }>()
     const known = new Set<string>()
     let failed: unknown
-    try { found = await askOwners(ctx, keyspace, owners, indexes.map(i => remote[i]), known) } catch (err) { failed = err }
+    // Only when every owner failed: one that answered has what there is.
+    const stillThere = (): boolean => owners.some(owner => owner === ctx.self || ctx.membership.has(owner))
+    try {
+      found = await withRetries(ctx, async () => askOwners(ctx, keyspace, owners, indexes.map(i => remote[i]), known), stillThere)
+    } catch (err) { failed = err }
     const missing = indexes.filter(i => !found.has(remote[i]) && !known.has(remote[i]))
     if (missing.length > 0) {
       for (const [key, hit] of await askPrevious(ctx, keyspace, owners, missing.map(i => remote[i]))) found.set(key, hit)

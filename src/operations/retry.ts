@@ -1,0 +1,37 @@
+import { ErrorCodes, MeshCacheError } from '../errors.js'
+import type { Context } from './context.js'
+
+/** The pause before the second attempt, and before the third. */
+export const RETRY_PAUSES_MS = [100, 1_000]
+
+/** A failure a new connection, or the same one a moment later, may cure. */
+export function retriable (err: unknown): boolean {
+  return err instanceof MeshCacheError && (err.code === ErrorCodes.UNAVAILABLE || err.code === ErrorCodes.TIMEOUT)
+}
+
+/**
+ * Runs `attempt` until it succeeds, at most three times. A retriable failure
+ * is tried again after a pause while `worthIt()` holds (the owner is still a
+ * member, say): the second time always, the third only while the first began
+ * less than requestTimeoutMs ago, so one that timed out is not tried twice
+ * more. A connection that closes under a request is often back, or replaced,
+ * a second later: when a tab's connection to its relay drops, every relayed
+ * connection drops with it, and the relay is dialled again.
+ */
+export async function withRetries<T> (
+  ctx: Pick<Context, 'now' | 'settings'>,
+  attempt: (n: number) => Promise<T>,
+  worthIt: () => boolean
+): Promise<T> {
+  const started = ctx.now()
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt(n)
+    } catch (err) {
+      const pause = RETRY_PAUSES_MS[n]
+      const late = n > 0 && ctx.now() - started >= ctx.settings.requestTimeoutMs
+      if (pause === undefined || late || !retriable(err) || !worthIt()) throw err
+      await new Promise(resolve => setTimeout(resolve, pause))
+    }
+  }
+}
