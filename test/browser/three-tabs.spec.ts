@@ -47,6 +47,20 @@ test('tab-to-tab connections become direct WebRTC, and requests use them', async
   expect(streams).toContain('/meshcache/1.0.0')
 })
 
+test('gossip between tabs runs on their direct connections, never on relayed ones', async () => {
+  await waitForWebRTC(tabs, 20_000)
+  for (const tab of tabs) {
+    const others = tabs.filter(t => t !== tab).map(t => t.peerId)
+    // Where each other tab's gossipsub streams run: 'direct' or 'relayed'.
+    const paths = await tab.page.evaluate((ids) => window.cache.libp2p.getConnections()
+      .filter((c: any) => ids.includes(c.remotePeer.toString()))
+      .flatMap((c: any) => c.streams.filter((s: any) => s.protocol?.startsWith('/meshsub/'))
+        .map(() => `${c.remotePeer.toString() as string} ${c.remoteAddr.toString().includes('/webrtc') ? 'direct' : 'relayed'}`)), others)
+    expect(paths.filter(p => p.endsWith('relayed'))).toEqual([])
+    for (const id of others) expect(paths).toContain(`${id} direct`)
+  }
+})
+
 test('the demo page shows the peers (screenshot artifact)', async ({}, testInfo) => {
   const page = tabs[0].page
   await expect(page.locator('#peers li')).toHaveCount(4)
