@@ -61,8 +61,9 @@ export async function getEntries (ctx: Context, keyspace: string, keys: string[]
     let found = new Map<string, { entry: StoredEntry, owner: string }>()
     const known = new Set<string>()
     let failed: unknown
-    // Only when every owner failed: one that answered has what there is.
-    const stillThere = (): boolean => owners.some(owner => owner === ctx.self || ctx.membership.has(owner))
+    // Only when every owner failed (this peer, when an owner, never does):
+    // one that answered has what there is.
+    const stillThere = (): boolean => owners.some(owner => ctx.membership.has(owner))
     try {
       found = await withRetries(ctx, async () => askOwners(ctx, keyspace, owners, indexes.map(i => remote[i]), known), stillThere)
     } catch (err) { failed = err }

@@ -5,7 +5,7 @@ import type { Context } from './context.js'
 export const RETRY_PAUSES_MS = [100, 1_000]
 
 /** A failure a new connection, or the same one a moment later, may cure. */
-export function retriable (err: unknown): boolean {
+function retriable (err: unknown): boolean {
   return err instanceof MeshCacheError && (err.code === ErrorCodes.UNAVAILABLE || err.code === ErrorCodes.TIMEOUT)
 }
 
@@ -20,13 +20,13 @@ export function retriable (err: unknown): boolean {
  */
 export async function withRetries<T> (
   ctx: Pick<Context, 'now' | 'settings'>,
-  attempt: (n: number) => Promise<T>,
+  attempt: () => Promise<T>,
   worthIt: () => boolean
 ): Promise<T> {
   const started = ctx.now()
   for (let n = 0; ; n++) {
     try {
-      return await attempt(n)
+      return await attempt()
     } catch (err) {
       const pause = RETRY_PAUSES_MS[n]
       const late = n > 0 && ctx.now() - started >= ctx.settings.requestTimeoutMs
