@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The polyfill must run before libp2p's modules are evaluated: keep it first.
 import './polyfill.js'
+import { readFileSync } from 'node:fs'
+import { defaultLogger } from '@libp2p/logger'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { createCache } from './index.js'
 import { createHttpApi, listenHttp } from './http.js'
@@ -8,12 +10,16 @@ import { loadOrCreateKey } from './identity.js'
 import { startRelay } from './relay.js'
 import type { MeshCache } from '../src/index.js'
 
+/** This file runs as dist/node/cli.js: the package's package.json is two levels up. */
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+
 /**
  * `meshcache relay | peer | get | set | del | status`. commander parses the
  * arguments: one well-kept parser, with --help for every command.
  */
 const program = new Command('meshcache')
   .description('a peer-to-peer cache for Node services and browser tabs')
+  .version(version)
   .showHelpAfterError()
 
 const integer = (name: string) => (value: string): number => {
@@ -123,11 +129,20 @@ function query (params: Record<string, string | undefined>): string {
   return search.toString()
 }
 
+/** For lines outside any node (a value that is not JSON, a command that failed): libp2p's default logger. */
+const log = defaultLogger().forComponent('meshcache:cli')
+
 function parseValue (text: string): unknown {
-  try { return JSON.parse(text) } catch { return text }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    log.trace('the value is not JSON (%s): sent as a string', (err as Error).message)
+    return text
+  }
 }
 
 program.parseAsync().catch((err: Error) => {
+  log.error('%e', err)
   process.stderr.write(`meshcache: ${err.message}\n`)
   process.exit(1)
 })

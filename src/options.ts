@@ -1,8 +1,10 @@
 import { ErrorCodes, MeshCacheError } from './errors.js'
 import { DEFAULT_VIRTUAL_IDS } from './ownership/index.js'
-import { checkName } from './values.js'
+import { closestName } from './util/closest-name.js'
+import { checkName, checkTtl } from './values.js'
 import type { MeshServices } from './libp2p.js'
 import type { Role } from './membership/member.js'
+import type { Loader } from './operations/components.js'
 import type { Libp2pOptions } from 'libp2p'
 
 export interface NearCacheOptions {
@@ -18,6 +20,13 @@ export interface LimitOptions {
   /** Invalidated keys one owner may announce per second (2 s of burst); more is misbehaviour. Default 500 000. */
   maxInvalidationsPerSecond?: number
 }
+
+/*
+ * The names each level of options knows. Typed as records of the interfaces'
+ * keys, so TypeScript flags a name missing here or one the interface lacks.
+ */
+const NEAR_CACHE_OPTIONS: Record<keyof NearCacheOptions, true> = { maxEntries: true, maxStalenessMs: true }
+const LIMIT_OPTIONS: Record<keyof LimitOptions, true> = { maxInFlightPerPeer: true, maxInvalidationsPerSecond: true }
 
 export interface CacheOptions {
   /** Mesh name; peers of other meshes are ignored. Default 'default'. */
@@ -59,6 +68,42 @@ export interface CacheOptions {
   libp2p?: Libp2pOverrides
 }
 
+/** Every name of CacheOptions (the browser entry takes its own two out first). */
+const CACHE_OPTIONS: Record<keyof CacheOptions, true> = {
+  mesh: true,
+  bootstrap: true,
+  listen: true,
+  replicas: true,
+  virtualIds: true,
+  weight: true,
+  role: true,
+  nearCache: true,
+  defaultTtlMs: true,
+  maxValueBytes: true,
+  heartbeatMs: true,
+  missedHeartbeats: true,
+  requestTimeoutMs: true,
+  leaseTimeoutMs: true,
+  secret: true,
+  limits: true,
+  libp2p: true
+}
+
+export interface KeyspaceOptions {
+  /** Byte budget of this keyspace on each peer (least recently used entries go first). */
+  maxBytes?: number
+  /** Default TTL of writes to this keyspace. */
+  ttlMs?: number
+  /** Loader used by getOrLoad when the call gives none. */
+  load?: Loader
+  /** Negative caching: how long getOrLoad remembers that the loader found nothing. Default 0 (never). */
+  missTtlMs?: number
+  /** Stale-while-revalidate: how long past its TTL getOrLoad still serves a value while one asker refreshes it. Default 0. */
+  staleMs?: number
+}
+
+const KEYSPACE_OPTIONS: Record<keyof KeyspaceOptions, true> = { maxBytes: true, ttlMs: true, load: true, missTtlMs: true, staleMs: true }
+
 /** libp2p options to spread over meshcache's; extra services (a relay server, say) are merged in. */
 export type Libp2pOverrides = Partial<Omit<Libp2pOptions<MeshServices>, 'services'>> & {
   services?: Record<string, (components: any) => unknown>
@@ -74,8 +119,19 @@ export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p'
 
 const MAX_SECRET_BYTES = 1024
 
-/** Fills defaults and rejects out-of-range options with ERR_INVALID_OPTION. */
+/**
+ * Fills defaults and rejects, with ERR_INVALID_OPTION, out-of-range options
+ * and unknown names at any level (but inside `libp2p`, libp2p's own options).
+ */
 export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
+  checkObject(options, 'options', false)
+  checkNames(options, CACHE_OPTIONS)
+  checkObject(options.nearCache, 'nearCache', true)
+  checkNames(options.nearCache, NEAR_CACHE_OPTIONS, 'nearCache.')
+  checkObject(options.limits, 'limits', true)
+  checkNames(options.limits, LIMIT_OPTIONS, 'limits.')
+  // libp2p's own options: only the group is ours to check, not what is in it.
+  checkObject(options.libp2p, 'libp2p', true)
   checkSecret(options.secret)
   const resolved: ResolvedOptions = {
     mesh: options.mesh ?? 'default',
@@ -109,7 +165,6 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
   integer('missedHeartbeats', resolved.missedHeartbeats, 1, 100)
   integer('requestTimeoutMs', resolved.requestTimeoutMs, 1, 600_000)
   integer('leaseTimeoutMs', resolved.leaseTimeoutMs, 1, 600_000)
-  if (options.limits != null && typeof options.limits !== 'object') invalid('limits must be an object')
   integer('limits.maxInFlightPerPeer', resolved.limits.maxInFlightPerPeer, 1, 1_000_000)
   integer('limits.maxInvalidationsPerSecond', resolved.limits.maxInvalidationsPerSecond, 1, 1_000_000_000)
   if (!(typeof resolved.weight === 'number' && resolved.weight > 0 && resolved.weight <= 1000)) {
@@ -120,6 +175,45 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
     invalid('bootstrap must be an array of multiaddr strings')
   }
   return resolved
+}
+
+/**
+ * Checks the options of `cache.keyspace(name, options)`: unknown names and
+ * maxBytes are ERR_INVALID_OPTION, TTLs ERR_INVALID_TTL.
+ */
+export function checkKeyspaceOptions (options: unknown): void {
+  if (options === undefined) return
+  checkObject(options, 'keyspace options', false)
+  checkNames(options, KEYSPACE_OPTIONS, '', 'keyspace option')
+  const given = options as KeyspaceOptions
+  for (const option of ['ttlMs', 'missTtlMs', 'staleMs'] as const) {
+    if (given[option] !== undefined) checkTtl(given[option], option)
+  }
+  if (given.maxBytes !== undefined && !(Number.isSafeInteger(given.maxBytes) && given.maxBytes >= 1)) {
+    invalid('maxBytes must be a positive integer')
+  }
+  if (given.load !== undefined && typeof given.load !== 'function') invalid('load must be a function')
+}
+
+/** A plain object (not an array), or also undefined and null (the defaults) when `optional`. */
+function checkObject (group: unknown, what: string, optional: boolean): asserts group is object | undefined | null {
+  if (group == null ? !optional : typeof group !== 'object' || Array.isArray(group)) invalid(`${what} must be an object`)
+}
+
+/**
+ * Throws on the first name `known` lacks, naming the closest known one, or
+ * all of them when none is close. Only names are echoed, never values.
+ */
+function checkNames (group: object | undefined | null, known: Record<string, true>, path = '', noun = 'option'): void {
+  if (group == null) return
+  const names = Object.keys(known)
+  for (const name of Object.keys(group)) {
+    if (Object.hasOwn(known, name)) continue
+    const closest = closestName(name, names)
+    invalid(closest !== undefined
+      ? `unknown ${noun} "${path}${name}": did you mean "${path}${closest}"?`
+      : `unknown ${noun} "${path}${name}"; the known ones are ${names.map(n => path + n).join(', ')}`)
+  }
 }
 
 /** Never echoes the value: an error message may end up in a log. */
