@@ -1,4 +1,5 @@
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { defaultLogger } from '@libp2p/logger'
 import { isPrivate } from '@libp2p/utils/multiaddr/is-private'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
@@ -8,6 +9,7 @@ import { handOffOnPageHide } from './page-lifecycle.js'
 import { waitForRelayAddress } from './reservation.js'
 import { upgradeToWebRTC } from './webrtc-upgrade.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
+import type { Logger } from '@libp2p/interface'
 
 export * from '../src/index.js'
 
@@ -33,25 +35,37 @@ export interface BrowserCacheOptions extends CacheOptions {
  */
 export async function createCache (options: BrowserCacheOptions = {}): Promise<MeshCache> {
   const { iceServers = [], webRTC: upgrade = true, ...rest } = options
+  // The logger the node will have (libp2p's default unless the options name one); some lines come before the node.
+  const log = (rest.libp2p?.logger ?? defaultLogger()).forComponent('meshcache:browser')
   return createCacheOn({
-    options: () => ({
-      transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport({ reservationCompletionTimeout: RESERVATION_TIMEOUT_MS })],
-      addresses: { listen: ['/p2p-circuit', '/webrtc'] },
-      // Browsers refuse private addresses by default; a private bootstrap means
-      // development on one machine or a LAN, where they are the only ones there are.
-      connectionGater: privateBootstrap(rest.bootstrap ?? []) ? { denyDialMultiaddr: async () => false } : undefined
-    }),
+    options: () => {
+      const privateAddrs = privateBootstrap(rest.bootstrap ?? [], log)
+      log('tab: WebRTC upgrade %s, private addresses %s', upgrade ? 'on' : 'off', privateAddrs ? 'allowed (private bootstrap)' : 'denied')
+      return {
+        transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport({ reservationCompletionTimeout: RESERVATION_TIMEOUT_MS })],
+        addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+        // Browsers refuse private addresses by default; a private bootstrap means
+        // development on one machine or a LAN, where they are the only ones there are.
+        connectionGater: privateAddrs ? { denyDialMultiaddr: async () => false } : undefined
+      }
+    },
     dhtClient: true,
-    beforeJoin: async node => { await waitForRelayAddress(node, rest.requestTimeoutMs ?? 5_000) },
+    beforeJoin: async node => { await waitForRelayAddress(node, rest.requestTimeoutMs ?? 5_000, log) },
     started: cache => {
-      if (upgrade) upgradeToWebRTC(cache)
-      handOffOnPageHide(cache)
+      if (upgrade) upgradeToWebRTC(cache, log)
+      handOffOnPageHide(cache, log)
     }
   }, rest)
 }
 
-function privateBootstrap (bootstrap: string[]): boolean {
+function privateBootstrap (bootstrap: string[], log: Logger): boolean {
   return bootstrap.some(addr => {
-    try { return isPrivate(multiaddr(addr)) } catch { return false }
+    try {
+      return isPrivate(multiaddr(addr))
+    } catch (err) {
+      // The join reports a bootstrap address it cannot dial.
+      log.trace('bootstrap address %s does not parse: %s', addr, (err as Error).message)
+      return false
+    }
   })
 }

@@ -16,6 +16,7 @@ const port = Number(process.env.PORT ?? 5173)
 const short = (id: string): string => `…${id.slice(-6)}`
 
 const relay = await startRelay({ mesh, listen })
+const log = relay.libp2p.logger.forComponent('meshcache:demo')
 const bootstrap = relay.multiaddrs.filter(a => !a.includes('/ws'))
 const peers: MeshCache[] = [relay]
 for (let i = 0; i < 2; i++) peers.push(await createCache({ mesh, listen, bootstrap }))
@@ -51,7 +52,10 @@ console.log('\nserving; Ctrl-C to stop')
 
 const stop = async (): Promise<void> => {
   await page.close()
-  await Promise.allSettled(peers.map(async p => p.stop()))
+  const stopped = await Promise.allSettled(peers.map(async p => p.stop()))
+  for (const [i, result] of stopped.entries()) {
+    if (result.status === 'rejected') log.error('%s did not stop cleanly: %e', i === 0 ? 'the relay' : `peer ${i}`, result.reason)
+  }
   process.exit(0)
 }
 process.once('SIGINT', () => { void stop() })

@@ -19,6 +19,8 @@ type Query = { key?: string, keyspace?: string }
  */
 export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): FastifyInstance {
   const app = Fastify({ bodyLimit: options.bodyLimit ?? 1024 * 1024 + 64 * 1024 })
+  // Fastify's own logger stays off: failures go to the peer's `meshcache:http`.
+  const log = cache.libp2p.logger.forComponent('meshcache:http')
   const node = cache.peerId
   const space = (keyspace: unknown) => {
     if (keyspace === undefined || keyspace === null || keyspace === '') return cache
@@ -26,10 +28,20 @@ export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): 
     return cache.keyspace(keyspace)
   }
 
-  app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, _req, reply) => {
-    if (isMeshCacheError(err)) return reply.code(statusOf(err.code)).send({ error: err.message, code: err.code })
+  app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, req, reply) => {
+    if (isMeshCacheError(err)) {
+      const status = statusOf(err.code)
+      if (status >= 500) log('%s %s: %d, %s %s', req.method, req.url, status, err.code, err.message)
+      else log.trace('%s %s: %d, %s %s', req.method, req.url, status, err.code, err.message)
+      return reply.code(status).send({ error: err.message, code: err.code })
+    }
     const status = err.statusCode ?? 500
-    if (status >= 500) return reply.code(500).send({ error: 'internal error', code: 'ERR_INTERNAL' })
+    if (status >= 500) {
+      // The client sees only "internal error": the cause is here.
+      log.error('%s %s: 500: %e', req.method, req.url, err)
+      return reply.code(500).send({ error: 'internal error', code: 'ERR_INTERNAL' })
+    }
+    log.trace('%s %s: %d, %s', req.method, req.url, status, err.message)
     return reply.code(status).send({ error: err.message, code: err.code ?? 'ERR_BAD_REQUEST' })
   })
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url}`, code: 'ERR_NOT_FOUND' }))

@@ -1,4 +1,5 @@
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { defaultLogger } from '@libp2p/logger'
 import { createCache } from './index.js'
 import { loadOrCreateKey } from './identity.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
@@ -31,9 +32,11 @@ const UNREACHED_LIMIT = { defaultDurationLimit: 2 ** 31 - 1, defaultDataLimit: B
  */
 export async function startRelay (options: RelayOptions = {}): Promise<MeshCache> {
   const { keyFile, maxReservations = 1000, ...cacheOptions } = options
-  const privateKey = keyFile != null ? await loadOrCreateKey(keyFile) : undefined
+  // The logger the node will have (libp2p's default unless the options name one); the node does not exist yet.
+  const logger = cacheOptions.libp2p?.logger ?? defaultLogger()
+  const privateKey = keyFile != null ? await loadOrCreateKey(keyFile, { logger }) : undefined
   const hops = Math.max(1000, maxReservations)
-  return createCache({
+  const cache = await createCache({
     ...cacheOptions,
     listen: cacheOptions.listen ?? RELAY_LISTEN,
     libp2p: {
@@ -50,4 +53,7 @@ export async function startRelay (options: RelayOptions = {}): Promise<MeshCache
       }
     }
   })
+  cache.libp2p.logger.forComponent('meshcache:relay')('relay %p: up to %d reservations, dialable at %s',
+    cache.libp2p.peerId, maxReservations, cache.multiaddrs.join(' '))
+  return cache
 }

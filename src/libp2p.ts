@@ -48,7 +48,7 @@ export interface NodeGuard {
  */
 export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}, dhtClient = false, guard?: NodeGuard): Promise<MeshNode> {
   const { services, connectionGater, ...rest } = overrides
-  return createLibp2p<MeshServices>({
+  const node = await createLibp2p<MeshServices>({
     ...platform,
     connectionManager: {
       // libp2p refuses a host's 6th new inbound connection within a second,
@@ -107,6 +107,9 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
     } as any,
     ...rest
   })
+  node.logger.forComponent('meshcache:libp2p')('created %p for mesh %s: kad-dht as %s, %s', node.peerId, mesh,
+    dhtClient ? 'client' : 'server', guard != null ? 'access scores and gates peers' : 'no access guard')
+  return node
 }
 
 /**
@@ -137,19 +140,25 @@ export function composeGaters (...gaters: Array<ConnectionGater | undefined>): C
  * neither delivered nor forwarded (gossipsub's IGNORE, no score penalty).
  */
 export function gossipOf (node: MeshNode, accept?: (from: string, via: string) => boolean): Gossip {
+  const log = node.logger.forComponent('meshcache:libp2p')
   const pubsub = node.services.pubsub
   const handlers = new Map<string, Set<GossipHandler>>()
   pubsub.addEventListener('message', evt => {
     const message = evt.detail
-    if (message.type !== 'signed') return // we only trust messages whose sender is proven
+    if (message.type !== 'signed') {
+      // We only trust messages whose sender is proven.
+      log.trace('ignored an unsigned gossip message on %s', message.topic)
+      return
+    }
     const set = handlers.get(message.topic)
     if (set == null) return
     const from = message.from.toString()
     for (const handler of set) {
       try {
         handler(message.data, from)
-      } catch {
+      } catch (err) {
         // A handler's bug must not stop delivery to the others.
+        log.error('a handler of %s threw on a message from %p: %e', message.topic, message.from, err)
       }
     }
   })

@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { initiate, respond } from './handshake.js'
 import { Offence } from './penalties.js'
@@ -5,7 +6,7 @@ import { PeerRate } from './rate.js'
 import { gossipScore } from './score.js'
 import type { Mac } from './handshake.js'
 import type { Penalties } from './penalties.js'
-import type { Connection, Stream, StreamHandlerOptions } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, Stream, StreamHandlerOptions } from '@libp2p/interface'
 
 export interface AccessInit {
   mesh: string
@@ -22,6 +23,8 @@ export interface AccessInit {
 /** What Access needs of the node and the cache, given at start (the node exists after Access). */
 export interface AccessComponents {
   self: string
+  /** libp2p's logger component: Access logs as `meshcache:access` (never the secret or the key). */
+  logger: ComponentLogger
   handle: (protocol: string, handler: (data: { stream: Stream, connection: Connection }) => void, options?: StreamHandlerOptions) => Promise<void>
   openStream: (peer: string, protocol: string) => Promise<Stream>
   hangUp: (peer: string) => void
@@ -78,6 +81,8 @@ export class Access {
   private readonly invalidations: PeerRate
   private readonly now: () => number
   private io?: AccessComponents
+  /** The node's logger from start() on; libp2p's default one (the same namespace) before. */
+  private log: Logger = defaultLogger().forComponent('meshcache:access')
   private counts = { unauthorized: 0, rejected: 0, ignoredGossip: 0 }
 
   constructor (init: AccessInit) {
@@ -93,6 +98,8 @@ export class Access {
 
   async start (io: AccessComponents): Promise<void> {
     this.io = io
+    this.log = io.logger.forComponent('meshcache:access')
+    this.log('started: %s', this.secret ? 'peers must prove the mesh secret' : 'no mesh secret, every peer is let in')
     if (!this.secret) return
     await io.handle(this.protocol, ({ stream, connection }) => { this.answer(stream, connection.remotePeer.toString()) }, {
       // Tabs first meet over relayed ("limited") connections, and must prove themselves there.
@@ -103,6 +110,7 @@ export class Access {
   }
 
   stop (): void {
+    this.log('stopping: %d handshakes in progress abandoned', this.attempts.size)
     this.io = undefined
     for (const timer of this.refusing.values()) clearTimeout(timer)
     this.refusing.clear()
@@ -116,11 +124,15 @@ export class Access {
 
   /** Resolves once the peer and this one have proven the secret to each other; one handshake at a time per peer. */
   async verify (peer: string): Promise<void> {
-    if (this.init.penalties.banned(peer)) throw unauthorized(peer, 'it is banned for failing the handshake or misbehaving')
+    if (this.init.penalties.banned(peer)) {
+      this.log.trace('refusing %s: it is banned', peer)
+      throw unauthorized(peer, 'it is banned for failing the handshake or misbehaving')
+    }
     if (!this.secret || this.proven.has(peer)) return
     let attempt = this.attempts.get(peer)
     if (attempt == null) {
-      attempt = deferred()
+      // Background attempts have no one waiting; their verdict is logged where it is reached.
+      attempt = deferred(err => { this.log.trace('verifying %s failed: %s', peer, err.message) })
       this.attempts.set(peer, attempt)
       // Bounded: it only spaces out retries, so forgetting it all costs a few early ones.
       if (this.lastTry.size >= MAX_REMEMBERED) this.lastTry.clear()
@@ -135,11 +147,12 @@ export class Access {
    * first request or graft need not wait), or a member vouched for the peer.
    */
   meet (peer: string): void {
-    if (this.secret && !this.proven.has(peer) && peer !== this.io?.self) this.verify(peer).catch(() => {})
+    if (this.secret && !this.proven.has(peer) && peer !== this.io?.self) this.inBackground(peer)
   }
 
   /** The last connection closed: the next one proves itself again. */
   disconnected (peer: string): void {
+    if (this.proven.has(peer)) this.log.trace('%s disconnected: its next connection proves itself again', peer)
     this.proven.delete(peer)
     this.lastTry.delete(peer)
     this.invalidations.forget(peer)
@@ -149,9 +162,10 @@ export class Access {
   acceptGossip (from: string, via: string): boolean {
     if (this.allowed(from) && this.allowed(via)) return true
     this.counts.ignoredGossip++
+    this.log.trace('ignored gossip from %s via %s: %s', from, via, this.allowed(from) ? 'the forwarder is not allowed' : 'the originator is not allowed')
     // A member we have no connection to yet (a tab that just joined): meet it, and its next message counts.
     if (this.secret && !this.proven.has(from) && this.now() - (this.lastTry.get(from) ?? -Infinity) >= RETRY_MS) {
-      this.verify(from).catch(() => {})
+      this.inBackground(from)
     }
     return false
   }
@@ -167,7 +181,8 @@ export class Access {
   misbehaved (peer: string, err: MeshCacheError): void {
     if (peer === this.io?.self) return
     if (err.code === ErrorCodes.LIMIT_EXCEEDED) this.counts.rejected++
-    this.init.penalties.add(peer, Offence.MISBEHAVIOUR)
+    const banned = this.init.penalties.add(peer, Offence.MISBEHAVIOUR)
+    this.log('penalized %s (+%d points, %s), hanging up: %s %s', peer, Offence.MISBEHAVIOUR, banned ? 'banned' : 'not banned', err.code, err.message)
     this.io?.hangUp(peer)
   }
 
@@ -198,25 +213,37 @@ export class Access {
     }
     try {
       const stream = await io.openStream(peer, this.protocol)
-      await initiate({ stream, self: io.self, remote: peer, mac: this.init.mac!, timeoutMs: this.init.timeoutMs })
+      await initiate({ stream, self: io.self, remote: peer, mac: this.init.mac!, timeoutMs: this.init.timeoutMs, log: this.log })
+      this.log('%s proved the mesh secret (we asked)', peer)
       this.prove(peer)
     } catch (err) {
       if ((err as Error).name === 'UnsupportedProtocolError') this.reject(peer, unauthorized(peer, 'it does not run the mesh secret handshake (no secret set)'))
       else if ((err as MeshCacheError).code === ErrorCodes.UNAUTHORIZED) this.reject(peer, err as MeshCacheError)
       // Could not finish (unreachable, timed out, closed): no verdict; the next need tries again.
-      else this.settle(peer, new MeshCacheError(ErrorCodes.UNAVAILABLE, `cannot verify ${peer}: ${(err as Error).message}`, { cause: err }))
+      else {
+        this.log('cannot verify %s yet: %s', peer, (err as Error).message)
+        this.settle(peer, new MeshCacheError(ErrorCodes.UNAVAILABLE, `cannot verify ${peer}: ${(err as Error).message}`, { cause: err }))
+      }
     }
   }
 
   private answer (stream: Stream, peer: string): void {
     const { io } = this
     if (io == null || this.init.penalties.banned(peer)) {
+      this.log('refused a handshake from %s: %s', peer, io == null ? 'this peer is stopped' : 'it is banned')
       stream.abort(new Error('refused'))
       return
     }
-    respond({ stream, self: io.self, remote: peer, mac: this.init.mac!, timeoutMs: this.init.timeoutMs }).then(
-      () => { this.prove(peer) },
-      (err: MeshCacheError) => { if (err.code === ErrorCodes.UNAUTHORIZED) this.reject(peer, err) }
+    respond({ stream, self: io.self, remote: peer, mac: this.init.mac!, timeoutMs: this.init.timeoutMs, log: this.log }).then(
+      () => {
+        this.log('%s proved the mesh secret (it asked)', peer)
+        this.prove(peer)
+      },
+      (err: MeshCacheError) => {
+        if (err.code === ErrorCodes.UNAUTHORIZED) this.reject(peer, err)
+        // No verdict: it asks again on its next need.
+        else this.log('the handshake %s started did not finish: %s', peer, err.message)
+      }
     )
   }
 
@@ -229,15 +256,24 @@ export class Access {
   /** Proven not to hold the secret: banned (Offence.HANDSHAKE reaches the ban at once), dropped, hung up. */
   private reject (peer: string, err: MeshCacheError): void {
     this.settle(peer, err)
-    if (this.refusing.has(peer)) return
+    if (this.refusing.has(peer)) {
+      this.log.trace('refused %s again (already hanging up): %s', peer, err.message)
+      return
+    }
     this.counts.unauthorized++
     this.proven.delete(peer)
-    this.init.penalties.add(peer, Offence.HANDSHAKE)
+    const banned = this.init.penalties.add(peer, Offence.HANDSHAKE)
+    this.log('refused %s (%s, hanging up in %d ms): %s', peer, banned ? 'banned' : 'penalized', HANG_UP_GRACE_MS, err.message)
     this.io?.onRejected?.(peer)
     this.refusing.set(peer, setTimeout(() => {
       this.refusing.delete(peer)
       this.io?.hangUp(peer)
     }, HANG_UP_GRACE_MS))
+  }
+
+  /** Starts proving each other with no one waiting for the outcome. */
+  private inBackground (peer: string): void {
+    this.verify(peer).catch((err: Error) => { this.log.trace('background verification of %s: %s', peer, err.message) })
   }
 
   private settle (peer: string, err?: Error): void {
@@ -253,11 +289,11 @@ function unauthorized (peer: string, why: string): MeshCacheError {
   return new MeshCacheError(ErrorCodes.UNAUTHORIZED, `peer ${peer} is not a member of this mesh: ${why}`)
 }
 
-function deferred (): Attempt {
+/** `unwaited` sees a failure even when no one waits on the attempt (and keeps it from going unhandled). */
+function deferred (unwaited: (err: Error) => void): Attempt {
   let resolve!: () => void
   let reject!: (err: Error) => void
   const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
-  // Background attempts have no one waiting; their failure is recorded elsewhere.
-  promise.catch(() => {})
+  promise.catch(unwaited)
   return { promise, resolve, reject }
 }

@@ -1,7 +1,15 @@
+import { pipe } from 'it-pipe'
 import { pushable } from 'it-pushable'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
-import type { Stream } from '@libp2p/interface'
+import type { Logger, Stream } from '@libp2p/interface'
+
+export interface FramedStreamInit {
+  stream: Stream
+  /** The peer at the other end, for error messages and logs. */
+  peer: string
+  log: Logger
+}
 
 /** Handshake messages are tiny: a one-byte length, then at most this many bytes. */
 const MAX_MESSAGE_BYTES = 255
@@ -16,15 +24,18 @@ const MAX_BUFFERED = 2 * (MAX_MESSAGE_BYTES + 1)
 export class FramedStream {
   private readonly stream: Stream
   private readonly peer: string
+  private readonly log: Logger
   private readonly out = pushable<Uint8Array>()
   private readonly buffer = new Uint8ArrayList()
   private readonly source: AsyncIterator<Uint8Array | Uint8ArrayList>
   private readonly sent: Promise<void>
 
-  constructor (stream: Stream, peer: string) {
+  constructor ({ stream, peer, log }: FramedStreamInit) {
     this.stream = stream
     this.peer = peer
-    this.sent = stream.sink(this.out).catch(() => {})
+    this.log = log
+    // A failed send shows at the other end's next read, or as our own read failing.
+    this.sent = pipe(this.out, stream).catch((err: Error) => { log.trace('sending on the handshake stream with %s failed: %e', peer, err) })
     this.source = (stream.source as AsyncIterable<Uint8Array | Uint8ArrayList>)[Symbol.asyncIterator]()
   }
 
@@ -63,7 +74,10 @@ export class FramedStream {
   /** Flushes what was sent, then closes; in the background, as nothing waits on it. */
   finish (): void {
     this.out.end()
-    this.sent.then(async () => { await this.stream.close() }).catch(() => { this.stream.abort(new Error('close failed')) })
+    this.sent.then(async () => { await this.stream.close() }).catch((err: Error) => {
+      this.log.trace('closing the handshake stream with %s failed, resetting it: %e', this.peer, err)
+      this.stream.abort(new Error('close failed'))
+    })
   }
 
   abort (err: Error): void {

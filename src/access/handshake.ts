@@ -3,7 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { FramedStream } from './framed.js'
-import type { Stream } from '@libp2p/interface'
+import type { Logger, Stream } from '@libp2p/interface'
 
 /*
  * Mutual proof of the mesh key over one stream, four messages:
@@ -38,6 +38,8 @@ export interface HandshakeInit {
   remote: string
   mac: Mac
   timeoutMs: number
+  /** The logger of whoever runs the handshake (Access's `meshcache:access`). */
+  log: Logger
   random?: (bytes: number) => Uint8Array
 }
 
@@ -73,10 +75,11 @@ export async function respond (init: HandshakeInit): Promise<void> {
 }
 
 async function session (init: HandshakeInit, run: (io: FramedStream) => Promise<void>): Promise<void> {
-  const io = new FramedStream(init.stream, init.remote)
+  const io = new FramedStream({ stream: init.stream, peer: init.remote, log: init.log })
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true
+    init.log.trace('the handshake with %s timed out after %d ms', init.remote, init.timeoutMs)
     io.abort(new MeshCacheError(ErrorCodes.TIMEOUT, 'handshake timed out'))
   }, init.timeoutMs)
   try {

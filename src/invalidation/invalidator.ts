@@ -5,8 +5,16 @@ import { Invalidation } from './message.js'
 import type { NearCache } from './near-cache.js'
 import type { Gossip } from '../util/gossip.js'
 import type { Item } from './message.js'
+import type { ComponentLogger, Logger } from '@libp2p/interface'
 
 export type InvalidationItem = Item
+
+export interface InvalidatorComponents {
+  gossip: Gossip
+  near: NearCache
+  /** libp2p's logger component: the Invalidator logs as `meshcache:invalidation`. */
+  logger: ComponentLogger
+}
 
 export interface InvalidatorInit {
   mesh: string
@@ -33,6 +41,7 @@ const MAX_ITEMS_PER_MESSAGE = 512
 export class Invalidator {
   private readonly gossip: Gossip
   private readonly near: NearCache
+  private readonly log: Logger
   private readonly init: InvalidatorInit
   private readonly topic: string
   private readonly lastSeq = new Map<string, { incarnation: bigint, seq: bigint }>()
@@ -42,9 +51,10 @@ export class Invalidator {
   /** Messages this peer saw go missing (gaps), for status(). */
   gaps = 0
 
-  constructor (components: { gossip: Gossip, near: NearCache }, init: InvalidatorInit) {
+  constructor (components: InvalidatorComponents, init: InvalidatorInit) {
     this.gossip = components.gossip
     this.near = components.near
+    this.log = components.logger.forComponent('meshcache:invalidation')
     this.init = init
     this.topic = topicOf(init.mesh, 'inval/1')
   }
@@ -75,9 +85,12 @@ export class Invalidator {
       const items = this.queue.splice(0, MAX_ITEMS_PER_MESSAGE)
       this.seq++
       // encodeExact: protons 5.6 garbles uint64 values in [2^31, 2^32) (see codec.ts).
-      const data = encodeExact(Invalidation.codec(), { incarnation: BigInt(this.init.incarnation), seq: this.seq, items })
-      this.gossip.publish(this.topic, data).catch(() => {
+      const seq = this.seq
+      const data = encodeExact(Invalidation.codec(), { incarnation: BigInt(this.init.incarnation), seq, items })
+      this.log.trace('publishing %d invalidation(s), seq %s', items.length, String(seq))
+      this.gossip.publish(this.topic, data).catch((err: Error) => {
         // Lost here is lost for everyone: readers see the gap and drop our copies.
+        this.log.error('invalidation message seq %s (%d items) was not published: %e', String(seq), items.length, err)
       })
     }
   }
@@ -86,10 +99,15 @@ export class Invalidator {
     let message: Invalidation
     try {
       message = Invalidation.decode(data, { limits: { items: MAX_ITEMS_PER_MESSAGE } })
-    } catch {
+    } catch (err) {
+      this.log('dropped a malformed invalidation message from %s: %s', from, (err as Error).message)
       return
     }
-    if (this.init.admit?.(from, message.items.length) === false) return
+    if (this.init.admit?.(from, message.items.length) === false) {
+      this.log('dropped %d invalidation(s) from %s (seq %s): over its rate', message.items.length, from, String(message.seq))
+      return
+    }
+    this.log.trace('%d invalidation(s) from %s, seq %s', message.items.length, from, String(message.seq))
     this.checkSequence(from, message)
     for (const item of message.items) {
       this.near.invalidate(item.keyspace, item.key, item.version)
@@ -101,11 +119,18 @@ export class Invalidator {
     const last = this.lastSeq.get(from)
     if (last == null || last.incarnation !== incarnation) {
       // First message we hear from this owner (incarnation): anything before it is unknown.
-      if (last != null || seq !== 1n) this.near.dropOwner(from)
+      if (last != null || seq !== 1n) {
+        const dropped = this.near.dropOwner(from)
+        this.log('first invalidation heard from %s (incarnation %s) is seq %s: dropped the %d near copies it served',
+          from, String(incarnation), String(seq), dropped)
+      }
     } else if (seq > last.seq + 1n) {
       this.gaps++
-      this.near.dropOwner(from)
+      const dropped = this.near.dropOwner(from)
+      this.log('invalidation gap from %s: seq %s after %s (%s lost); dropped the %d near copies it served',
+        from, String(seq), String(last.seq), String(seq - last.seq - 1n), dropped)
     } else if (seq <= last.seq) {
+      this.log.trace('late or repeated invalidation from %s: seq %s, %s seen', from, String(seq), String(last.seq))
       return // a late or repeated message: its items are still applied, the counter is not
     }
     this.lastSeq.set(from, { incarnation, seq })

@@ -4,6 +4,7 @@ import { Heartbeat } from './heartbeat.js'
 import { checkedMember } from './member.js'
 import type { LeaveReason, Member, Role } from './member.js'
 import type { Gossip } from '../util/gossip.js'
+import type { ComponentLogger, Logger } from '@libp2p/interface'
 
 export interface MembershipInit {
   mesh: string
@@ -26,6 +27,8 @@ export interface MembershipInit {
 
 export interface MembershipComponents {
   gossip: Gossip
+  /** libp2p's logger component: Membership logs as `meshcache:membership`. */
+  logger: ComponentLogger
   /** Whether a member that went silent, or whose connection closed, still answers. */
   probe: (peerId: string) => Promise<boolean>
   /**
@@ -37,6 +40,8 @@ export interface MembershipComponents {
 }
 
 const MAX_DEPARTED = 10_000
+/** What a removal logs when its caller says no more (a LEAVE request, a peer refused by access/). */
+const LEFT_BECAUSE: Record<LeaveReason, string> = { leave: 'it said goodbye', dead: 'declared dead', restart: 'it restarted' }
 /** Members declared dead and still being re-dialled, at most (the longest dead go first). */
 const MAX_LOST = 1_000
 const REDIAL_FOR_MS = 10 * 60_000
@@ -69,6 +74,7 @@ export type MemberInfo = Omit<Member, 'lastSeen' | 'keys'> & { keys?: number }
 export class Membership {
   private readonly init: MembershipInit
   private readonly components: MembershipComponents
+  private readonly log: Logger
   private readonly view = new Map<string, Member>()
   /** Incarnations that said goodbye: their late heartbeats must not resurrect them. */
   private readonly departed = new Map<string, number>()
@@ -83,6 +89,7 @@ export class Membership {
 
   constructor (components: MembershipComponents, init: MembershipInit) {
     this.components = components
+    this.log = components.logger.forComponent('meshcache:membership')
     this.init = init
     this.now = init.now ?? Date.now
     this.topic = topicOf(init.mesh, 'members/1')
@@ -96,13 +103,17 @@ export class Membership {
   start (): void {
     this.unsubscribe = this.components.gossip.subscribe(this.topic, (data, from) => { this.onHeartbeat(data, from) })
     this.timer = setInterval(() => { this.tick() }, this.init.heartbeatMs)
+    const { self } = this.init
+    this.log('started as %s (%s, weight %d, incarnation %d): a heartbeat every %d ms, dead after %d missed',
+      self.peerId, self.role, self.weight, self.incarnation, this.init.heartbeatMs, this.init.missedHeartbeats)
     this.announce()
   }
 
   /** Says goodbye on gossip and stops watching. */
   async stop (): Promise<void> {
     clearInterval(this.timer)
-    await this.publish(true).catch(() => {})
+    this.log('stopping: saying goodbye to %d members', this.view.size)
+    await this.publish(true).catch((err: Error) => { this.log.error('the goodbye heartbeat failed: %e', err) })
     this.unsubscribe?.()
     this.view.clear()
     this.lost.clear()
@@ -123,17 +134,23 @@ export class Membership {
 
   /** Publishes a heartbeat now rather than at the next tick. */
   announce (): void {
-    this.publish(false).catch(() => {})
+    this.publish(false).catch((err: Error) => { this.log.error('a heartbeat failed to go out: %e', err) })
   }
 
   /** Adds or refreshes a member; returns true when it is new to the view. */
   upsert (info: MemberInfo): boolean {
     if (info.peerId === this.init.self.peerId) return false
     const gone = this.departed.get(info.peerId)
-    if (gone != null && info.incarnation <= gone) return false
+    if (gone != null && info.incarnation <= gone) {
+      this.log.trace('ignored %s: incarnation %d said goodbye', info.peerId, info.incarnation)
+      return false
+    }
     const known = this.view.get(info.peerId)
-    if (known != null && info.incarnation < known.incarnation) return false
-    if (known != null && info.incarnation > known.incarnation) this.remove(info.peerId, 'restart')
+    if (known != null && info.incarnation < known.incarnation) {
+      this.log.trace('ignored %s: incarnation %d is older than %d', info.peerId, info.incarnation, known.incarnation)
+      return false
+    }
+    if (known != null && info.incarnation > known.incarnation) this.remove(info.peerId, 'restart', `new incarnation ${info.incarnation} (was ${known.incarnation})`)
     const previous = this.view.get(info.peerId)
     // A tab between relay reservations announces no address at all; its last
     // ones stay the best hint (it re-reserves on the same relay), where none
@@ -142,8 +159,14 @@ export class Membership {
     const member: Member = { keys: 0, ...info, addrs, lastSeen: this.now() }
     this.view.set(info.peerId, member)
     const rejoined = this.lost.delete(info.peerId)
-    if (previous == null) this.init.onJoin(member, rejoined)
-    else if (previous.addrs.join() !== member.addrs.join()) this.init.onAddrs?.(member)
+    if (previous == null) {
+      this.log('joined: %s (%s, weight %d, incarnation %d)%s', member.peerId, member.role, member.weight, member.incarnation,
+        rejoined ? ', rejoined after it was declared dead' : '')
+      this.init.onJoin(member, rejoined)
+    } else if (previous.addrs.join() !== member.addrs.join()) {
+      this.log('%s now announces %d address(es): %s', member.peerId, member.addrs.length, member.addrs.join(' '))
+      this.init.onAddrs?.(member)
+    }
     return previous == null
   }
 
@@ -153,10 +176,12 @@ export class Membership {
     if (member != null) member.lastSeen = this.now()
   }
 
-  remove (peerId: string, reason: LeaveReason): void {
+  /** `why` says what led to it, for the log (a LEAVE request, say, when absent). */
+  remove (peerId: string, reason: LeaveReason, why?: string): void {
     const member = this.view.get(peerId)
     if (member == null) return
     this.view.delete(peerId)
+    this.log('left: %s (%s, incarnation %d): %s', peerId, reason, member.incarnation, why ?? LEFT_BECAUSE[reason])
     if (reason === 'leave') this.depart(peerId, member.incarnation)
     if (reason === 'dead') this.lose(member)
     this.init.onLeave(member, reason)
@@ -164,7 +189,7 @@ export class Membership {
 
   /** A connection to the peer closed: if it cannot be reached again, it is dead now. */
   connectionClosed (peerId: string): void {
-    this.suspect(peerId)
+    this.suspect(peerId, 'its connection closed')
   }
 
   /**
@@ -173,19 +198,29 @@ export class Membership {
    * still answers other requests or heartbeats: anything heard from it
    * meanwhile counts as an answer.
    */
-  private suspect (peerId: string): void {
+  private suspect (peerId: string, cause: string): void {
     const member = this.view.get(peerId)
     if (member == null || this.probing.has(peerId)) return
     this.probing.add(peerId)
+    this.log('probing %s: %s', peerId, cause)
     const seen = member.lastSeen
     const verdict = (alive: boolean): void => {
       this.probing.delete(peerId)
       // The member may have left, or restarted, while the probe was out.
       if (this.view.get(peerId) !== member) return
-      if (alive) this.touch(peerId)
-      else if (member.lastSeen === seen) this.remove(peerId, 'dead')
+      if (alive) {
+        this.log('%s answered the probe: alive', peerId)
+        this.touch(peerId)
+      } else if (member.lastSeen === seen) {
+        this.remove(peerId, 'dead', `${cause} and the probe failed`)
+      } else {
+        this.log('%s failed the probe but was heard from meanwhile: alive', peerId)
+      }
     }
-    this.components.probe(peerId).then(verdict, () => { verdict(false) })
+    this.components.probe(peerId).then(verdict, (err: Error) => {
+      this.log.trace('probing %s threw: %e', peerId, err)
+      verdict(false)
+    })
   }
 
   /** Members declared dead, being re-dialled (introspection for tests). */
@@ -199,7 +234,9 @@ export class Membership {
     if (this.lost.size >= MAX_LOST) this.lost.delete(this.lost.keys().next().value as string)
     const now = this.now()
     const delay = this.init.heartbeatMs
-    this.lost.set(member.peerId, { member, until: now + (this.init.redialForMs ?? REDIAL_FOR_MS), next: now + delay, delay, dialing: false })
+    const redialFor = this.init.redialForMs ?? REDIAL_FOR_MS
+    this.lost.set(member.peerId, { member, until: now + redialFor, next: now + delay, delay, dialing: false })
+    this.log('re-dialling %s for up to %d s', member.peerId, Math.round(redialFor / 1000))
   }
 
   /** One dial per due member; each failure doubles its wait, up to MAX_REDIAL_BEATS heartbeats. */
@@ -209,17 +246,25 @@ export class Membership {
     const now = this.now()
     for (const [peerId, lost] of [...this.lost]) {
       if (now >= lost.until) {
+        this.log('gave up re-dialling %s', peerId)
         this.lost.delete(peerId)
         continue
       }
       if (lost.dialing || now < lost.next) continue
       lost.dialing = true
+      this.log('re-dialling %s at %s', peerId, lost.member.addrs.join(' '))
       const done = (): void => {
         lost.dialing = false
         lost.delay = Math.min(lost.delay * 2, this.init.heartbeatMs * MAX_REDIAL_BEATS)
         lost.next = this.now() + lost.delay
       }
-      redial(lost.member).then(done, done)
+      redial(lost.member).then(answered => {
+        this.log('re-dial of %s: %s', peerId, answered ? 'it answered' : 'no answer')
+        done()
+      }, (err: Error) => {
+        this.log('re-dial of %s failed: %s', peerId, err.message)
+        done()
+      })
     }
   }
 
@@ -234,9 +279,10 @@ export class Membership {
 
   private tick (): void {
     this.announce()
-    const deadline = this.now() - this.init.heartbeatMs * this.init.missedHeartbeats
+    const now = this.now()
+    const deadline = now - this.init.heartbeatMs * this.init.missedHeartbeats
     for (const member of [...this.view.values()]) {
-      if (member.lastSeen < deadline) this.suspect(member.peerId)
+      if (member.lastSeen < deadline) this.suspect(member.peerId, `silent for ${Math.floor((now - member.lastSeen) / this.init.heartbeatMs)} heartbeats`)
     }
     this.redialLost()
   }
@@ -258,16 +304,22 @@ export class Membership {
     let beat: Heartbeat
     try {
       beat = Heartbeat.decode(data, { limits: { addrs: 64 } })
-    } catch {
-      return // a malformed heartbeat is ignored, never fatal
+    } catch (err) {
+      // A malformed heartbeat is ignored, never fatal.
+      this.log('ignored a malformed heartbeat from %s: %s', from, (err as Error).message)
+      return
     }
-    if (checkedMember({ peerId: from, role: beat.role, weight: beat.weight }) == null) return
+    if (checkedMember({ peerId: from, role: beat.role, weight: beat.weight }) == null) {
+      this.log('ignored a heartbeat from %s: role %s, weight %d', from, JSON.stringify(beat.role), beat.weight)
+      return
+    }
+    this.log.trace('heartbeat %s from %s%s', String(beat.beat), from, beat.leaving ? ' (leaving)' : '')
     const incarnation = wireNumber(beat.incarnation)
     if (beat.leaving) {
       // Remember the goodbye even when the member already left the view (declared
       // dead first): a delayed heartbeat of that incarnation must not bring it back.
       this.depart(from, incarnation)
-      if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave')
+      if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave', 'its leaving heartbeat')
       return
     }
     const isNew = this.upsert({ peerId: from, role: beat.role as Role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys) })

@@ -1,16 +1,19 @@
+import { pipe } from 'it-pipe'
 import { pushable } from 'it-pushable'
 import { ErrorCodes, MeshCacheError, fromRemote } from '../errors.js'
 import { nextTurn } from '../util/next-turn.js'
 import { FrameDecoder, encodeFrame } from './codec.js'
 import type { FrameLimits } from './codec.js'
 import type { Frame } from './frame.js'
-import type { Stream } from '@libp2p/interface'
+import type { Logger, Stream } from '@libp2p/interface'
 
 export type RequestHandler = (frame: Frame, peer: string) => Promise<Partial<Frame>>
 
 export interface ChannelInit {
   stream: Stream
   peer: string
+  /** From the Rpc that made the channel (`meshcache:channel`). */
+  log: Logger
   limits: FrameLimits
   onRequest: RequestHandler
   onClose: (channel: Channel) => void
@@ -39,6 +42,7 @@ export class Channel {
   readonly peer: string
   private readonly stream: Stream
   private readonly init: ChannelInit
+  private readonly log: Logger
   private readonly out = pushable<Uint8Array>()
   private readonly pending = new Map<number, Pending>()
   /** Requests that timed out here but that the peer has not answered yet. */
@@ -54,7 +58,11 @@ export class Channel {
     this.init = init
     this.peer = init.peer
     this.stream = init.stream
-    this.stream.sink(this.out).catch(err => { this.shutdown(err) })
+    this.log = init.log
+    pipe(this.out, this.stream).catch((err: Error) => {
+      this.log('sending to %s failed: %s', this.peer, err.message)
+      this.shutdown(err)
+    })
     void this.readLoop()
   }
 
@@ -77,13 +85,17 @@ export class Channel {
         reject(new MeshCacheError(ErrorCodes.TIMEOUT, `peer ${this.peer} did not answer ${opName(frame)} within ${timeoutMs} ms`))
       }, timeoutMs)
       this.pending.set(id, { resolve, reject, timer, done })
+      this.log.trace('request %d (op %d) to %s', id, frame.op, this.peer)
       this.send({ ...frame, id, response: false })
     })
   }
 
   close (): void {
     this.shutdown(undefined)
-    this.stream.close().catch(() => { this.stream.abort(new Error('close failed')) })
+    this.stream.close().catch((err: Error) => {
+      this.log.trace('closing the stream with %s failed, resetting it: %e', this.peer, err)
+      this.stream.abort(new Error('close failed'))
+    })
   }
 
   private send (frame: Partial<Frame>): void {
@@ -110,14 +122,20 @@ export class Channel {
   private async readLoop (): Promise<void> {
     const decoder = new FrameDecoder(this.init.limits)
     try {
-      for await (const chunk of this.stream.source) {
-        for (const frame of decoder.push(chunk)) this.dispatch(frame)
-      }
+      await pipe(this.stream, async source => {
+        for await (const chunk of source) {
+          for (const frame of decoder.push(chunk)) this.dispatch(frame)
+        }
+      })
+      this.log.trace('%s ended the stream', this.peer)
       this.shutdown(undefined)
     } catch (err) {
       if (err instanceof MeshCacheError) {
+        this.log('reset the stream with %s: %s %s', this.peer, err.code, err.message)
         this.stream.abort(err)
         this.init.onMisbehaviour(this.peer, err)
+      } else {
+        this.log('the stream with %s failed: %s', this.peer, (err as Error).message ?? String(err))
       }
       this.shutdown(err)
     }
@@ -130,12 +148,14 @@ export class Channel {
         // Answered after its timeout: nothing waits, but the slot frees now.
         const late = this.late.get(frame.id)
         this.late.delete(frame.id)
+        this.log.trace('%s answered request %d %s', this.peer, frame.id, late != null ? 'after its timeout' : 'that no one asked')
         late?.()
         return
       }
       this.pending.delete(frame.id)
       clearTimeout(pending.timer)
       pending.done?.()
+      this.log.trace('%s answered request %d%s', this.peer, frame.id, frame.errorCode !== '' ? ` with ${frame.errorCode}` : '')
       if (frame.errorCode !== '') pending.reject(fromRemote(frame.errorCode, frame.errorMessage))
       else pending.resolve(frame)
       return
@@ -145,8 +165,10 @@ export class Channel {
     }
     this.serving++
     const { id, op } = frame
+    this.log.trace('request %d (op %d) from %s', id, op, this.peer)
     const fail = (err: Error): void => {
       const code = err instanceof MeshCacheError ? err.code : ErrorCodes.REMOTE
+      this.log.trace('request %d (op %d) from %s failed: %s %s', id, op, this.peer, code, err.message ?? String(err))
       this.send({ id, op, response: true, errorCode: code, errorMessage: err.message ?? String(err) })
     }
     this.init.onRequest(frame, this.peer).then(
@@ -154,7 +176,12 @@ export class Channel {
         this.served()
         // A reply that cannot be encoded still answers, as an error, rather than
         // leaving the asker to time out (and an unhandled rejection here).
-        try { this.send({ ...reply, id, op, response: true }) } catch (err) { fail(err as Error) }
+        try {
+          this.send({ ...reply, id, op, response: true })
+        } catch (err) {
+          this.log.error('the reply to request %d (op %d) from %s could not be encoded: %e', id, op, this.peer, err)
+          fail(err as Error)
+        }
       },
       (err: Error) => {
         this.served()

@@ -3,7 +3,7 @@ import { Channel } from './channel.js'
 import { PeerSlots } from './slots.js'
 import type { FrameLimits } from './codec.js'
 import type { Frame, Op } from './frame.js'
-import type { Connection, Stream, StreamHandlerOptions } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, Stream, StreamHandlerOptions } from '@libp2p/interface'
 
 export const PROTOCOL = '/meshcache/1.0.0'
 
@@ -13,6 +13,8 @@ export interface RpcComponents {
   unhandle: (protocol: string) => Promise<void>
   /** Opens a new stream on `protocol` to the peer, dialling it if needed. */
   openStream: (peer: string, protocol: string) => Promise<Stream>
+  /** libp2p's logger component: the Rpc logs as `meshcache:rpc`, its channels as `meshcache:channel`. */
+  logger: ComponentLogger
 }
 
 /** With a mesh secret: who may be served and asked (src/access/). */
@@ -46,6 +48,9 @@ export type OpHandler = (frame: Frame, peer: string) => Promise<Partial<Frame>>
 export class Rpc {
   private readonly components: RpcComponents
   private readonly init: RpcInit
+  private readonly log: Logger
+  /** Handed to every Channel. */
+  private readonly channelLog: Logger
   private readonly handlers = new Map<Op, OpHandler>()
   /** The channel each peer's requests go on. */
   private readonly channels = new Map<string, Channel>()
@@ -64,6 +69,8 @@ export class Rpc {
   constructor (components: RpcComponents, init: RpcInit) {
     this.components = components
     this.init = init
+    this.log = components.logger.forComponent('meshcache:rpc')
+    this.channelLog = components.logger.forComponent('meshcache:channel')
     this.maxInFlight = init.maxInFlightPerPeer ?? DEFAULT_MAX_IN_FLIGHT
     this.slots = new PeerSlots(this.maxInFlight)
   }
@@ -76,16 +83,21 @@ export class Rpc {
     this.started = true
     await this.components.handle(PROTOCOL, ({ stream, connection }) => {
       if (this.started) this.adopt(stream, connection.remotePeer.toString())
-      else stream.abort(new Error('meshcache is stopping'))
+      else {
+        this.log.trace('refused a stream from %p: stopping', connection.remotePeer)
+        stream.abort(new Error('meshcache is stopping'))
+      }
     }, {
       // Tabs reach each other over relayed ("limited") connections first.
       runOnLimitedConnection: true,
       maxInboundStreams: 8,
       maxOutboundStreams: 8
     })
+    this.log('serving %s', PROTOCOL)
   }
 
   async stop (): Promise<void> {
+    this.log('stopping: closing %d channel(s)', this.open.size)
     this.started = false
     await this.components.unhandle(PROTOCOL)
     for (const channel of [...this.open]) channel.close()
@@ -103,14 +115,18 @@ export class Rpc {
     const { access } = this.init
     if (access != null && !access.allowed(peer)) {
       await access.verify(peer).catch((err: MeshCacheError) => {
-        if (err.code === ErrorCodes.UNAUTHORIZED) this.noteRefusal(peer)
+        if (err.code === ErrorCodes.UNAUTHORIZED) this.noteRefusal(peer, err)
         throw err
       })
     }
     let budget = timeoutMs
     if (!this.slots.tryAcquire(peer)) {
       const queued = Date.now()
-      await this.slots.acquire(peer, timeoutMs)
+      this.log.trace('%d requests in flight to %s: request op %d waits for a slot', this.maxInFlight, peer, frame.op)
+      await this.slots.acquire(peer, timeoutMs).catch((err: MeshCacheError) => {
+        if (err.code === ErrorCodes.TIMEOUT) this.log('rpc timeout: %s', err.message)
+        throw err
+      })
       budget = Math.max(1, timeoutMs - (Date.now() - queued))
     }
     let channel: Channel
@@ -124,8 +140,9 @@ export class Rpc {
       this.init.onAnswer?.(peer)
       return reply
     }, (err: MeshCacheError) => {
+      if (err.code === ErrorCodes.TIMEOUT) this.log('rpc timeout: %s', err.message)
       // A peer without a secret learns here that the mesh has one.
-      if (err.code === ErrorCodes.UNAUTHORIZED) this.noteRefusal(peer)
+      if (err.code === ErrorCodes.UNAUTHORIZED) this.noteRefusal(peer, err)
       throw err
     })
   }
@@ -137,7 +154,7 @@ export class Rpc {
 
   /** New requests to the peer go on a new stream; the current one stays open for what it carries. */
   retire (peer: string): void {
-    this.channels.delete(peer)
+    if (this.channels.delete(peer)) this.log('requests to %s move to a new stream', peer)
   }
 
   /** Forgets the channel to a peer that left, rejecting what waits on it. */
@@ -154,6 +171,7 @@ export class Rpc {
       opening = this.components.openStream(peer, PROTOCOL).then(
         stream => this.adopt(stream, peer),
         (err: Error) => {
+          this.log('cannot reach %s: %s', peer, err.message)
           throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `cannot reach ${peer}: ${err.message}`, { cause: err })
         }
       ).finally(() => { this.opening.delete(peer) })
@@ -164,12 +182,15 @@ export class Rpc {
 
   private adopt (stream: Stream, peer: string): Channel {
     if (!this.started) {
+      this.log.trace('aborted a new stream to %s: stopping', peer)
       stream.abort(new Error('meshcache is stopping'))
       throw new MeshCacheError(ErrorCodes.CLOSED, 'the cache is stopped')
     }
+    this.log.trace('channel with %s opened', peer)
     const channel = new Channel({
       stream,
       peer,
+      log: this.channelLog,
       limits: this.init,
       onRequest: (frame, from) => this.serve(frame, from),
       admit: from => {
@@ -184,6 +205,7 @@ export class Rpc {
         else this.serving.delete(from)
       },
       onClose: closed => {
+        this.log.trace('channel with %s closed', peer)
         this.open.delete(closed)
         if (this.channels.get(peer) === closed) this.channels.delete(peer)
       },
@@ -195,24 +217,31 @@ export class Rpc {
     return channel
   }
 
-  private noteRefusal (peer: string): void {
+  private noteRefusal (peer: string, err: MeshCacheError): void {
+    if (this.refusedBy.has(peer)) this.log.trace('%s refused again: %s', peer, err.message)
+    else this.log('%s and this peer did not prove the mesh secret to each other: %s', peer, err.message)
     // Bounded: only a hint for error messages.
     if (this.refusedBy.size >= 1000) this.refusedBy.clear()
     this.refusedBy.add(peer)
   }
 
-  private async serve (frame: Frame, peer: string): Promise<Partial<Frame>> {
+  /** Serves one request from `peer` as a channel does: access first, then its op's handler. */
+  async serve (frame: Frame, peer: string): Promise<Partial<Frame>> {
     const { access } = this.init
     if (access != null && !access.allowed(peer)) {
       try {
         await access.verify(peer)
-      } catch {
+      } catch (err) {
+        this.log('refused a request (op %d) from %s: %s', frame.op, peer, (err as Error).message)
         access.refused?.(peer)
         throw new MeshCacheError(ErrorCodes.UNAUTHORIZED, 'this mesh requires its secret, and the asking peer has not proven it')
       }
     }
     const handler = this.handlers.get(frame.op)
-    if (handler == null) throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `no handler for op ${String(frame.op)}`)
+    if (handler == null) {
+      this.log('%s asked for op %d, which has no handler', peer, frame.op)
+      throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `no handler for op ${String(frame.op)}`)
+    }
     return handler(frame, peer)
   }
 }

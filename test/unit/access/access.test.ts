@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Access, authProtocol } from '../../../src/access/access.js'
 import { macWith } from '../../../src/access/handshake.js'
@@ -25,6 +26,7 @@ class FakeNet {
     const access = new Access({ mesh: 'm', mac, timeoutMs: 500, penalties, maxInvalidationsPerSecond: 100, now })
     const components: AccessComponents = {
       self,
+      logger: defaultLogger(),
       handle: async (protocol, handler) => {
         expect(protocol).toBe(authProtocol('m'))
         this.handlers.set(self, handler)

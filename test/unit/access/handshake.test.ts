@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
 import { MeshCacheError } from '../../../src/errors.js'
 import { NONCE_BYTES, equalBytes, initiate, macWith, respond } from '../../../src/access/handshake.js'
@@ -6,6 +7,7 @@ import type { HandshakeInit, Mac } from '../../../src/access/handshake.js'
 import type { FakeStream } from '../fakes.js'
 
 const KEY = new Uint8Array(32).fill(7)
+const log = defaultLogger().forComponent('meshcache:access')
 const OTHER_KEY = new Uint8Array(32).fill(8)
 
 /** The outcome of a handshake side: undefined when it succeeded, else the error code. */
@@ -20,7 +22,7 @@ async function outcome (run: Promise<void>): Promise<string | undefined> {
 }
 
 function side (end: FakeStream, self: string, remote: string, mac: Mac, extra: Partial<HandshakeInit> = {}): HandshakeInit {
-  return { stream: end.stream, self, remote, mac, timeoutMs: 1_000, ...extra }
+  return { stream: end.stream, self, remote, mac, timeoutMs: 1_000, log, ...extra }
 }
 
 /** A has dialled B; each side knows the other's id, as Noise told it. */

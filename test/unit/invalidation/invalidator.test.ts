@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
 import { Invalidator } from '../../../src/invalidation/invalidator.js'
 import { Invalidation } from '../../../src/invalidation/message.js'
@@ -19,7 +20,7 @@ interface Peer {
 function peer (bus: FakeGossipBus, id: string, incarnation = 1): Peer {
   const near = new NearCache({ maxEntries: 1000, maxStalenessMs: 60_000 })
   const heard: Peer['heard'] = []
-  const inv = new Invalidator({ gossip: bus.peer(id), near }, {
+  const inv = new Invalidator({ gossip: bus.peer(id), near, logger: defaultLogger() }, {
     mesh: MESH,
     incarnation,
     onInvalidate: (item, owner) => { heard.push({ item, owner }) }
@@ -289,7 +290,8 @@ describe('Invalidator', () => {
         publish: async () => { calls++; throw new Error('no peers subscribed') },
         subscribe: () => () => {}
       },
-      near
+      near,
+      logger: defaultLogger()
     }, { mesh: MESH, incarnation: 1 })
     inv.start()
     inv.publish({ keyspace: 's', key: 'k', version: 1n })

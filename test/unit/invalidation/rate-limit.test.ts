@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
 import { Invalidator } from '../../../src/invalidation/invalidator.js'
 import { NearCache } from '../../../src/invalidation/near-cache.js'
@@ -13,7 +14,7 @@ describe('Invalidator with a rate limit per owner', () => {
     let now = 0
     const rate = new PeerRate({ perSecond: 10, burstSeconds: 1, now: () => now })
     const refused: string[] = []
-    const reader = new Invalidator({ gossip: bus.peer('R'), near }, {
+    const reader = new Invalidator({ gossip: bus.peer('R'), near, logger: defaultLogger() }, {
       mesh: 'm',
       incarnation: 1,
       onInvalidate: (item, owner) => { heard.push({ item, owner }) },
@@ -24,8 +25,8 @@ describe('Invalidator with a rate limit per owner', () => {
       }
     })
     reader.start()
-    const flooder = new Invalidator({ gossip: bus.peer('F'), near: new NearCache({ maxEntries: 0, maxStalenessMs: 0 }) }, { mesh: 'm', incarnation: 1 })
-    const honest = new Invalidator({ gossip: bus.peer('H'), near: new NearCache({ maxEntries: 0, maxStalenessMs: 0 }) }, { mesh: 'm', incarnation: 1 })
+    const flooder = new Invalidator({ gossip: bus.peer('F'), near: new NearCache({ maxEntries: 0, maxStalenessMs: 0 }), logger: defaultLogger() }, { mesh: 'm', incarnation: 1 })
+    const honest = new Invalidator({ gossip: bus.peer('H'), near: new NearCache({ maxEntries: 0, maxStalenessMs: 0 }), logger: defaultLogger() }, { mesh: 'm', incarnation: 1 })
     flooder.start()
     honest.start()
 

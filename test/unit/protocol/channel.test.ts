@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ErrorCodes, MeshCacheError } from '../../../src/errors.js'
 import { Channel } from '../../../src/protocol/channel.js'
@@ -9,6 +10,7 @@ import type { Frame } from '../../../src/protocol/frame.js'
 import type { FakeStream } from '../fakes.js'
 
 const LIMITS = { maxFrameBytes: 64 * 1024, maxItems: 1000 }
+const log = defaultLogger().forComponent('meshcache:channel')
 
 interface Side {
   channel: Channel
@@ -22,6 +24,7 @@ function side (end: FakeStream, peer: string, onRequest: RequestHandler): Side {
   s.channel = new Channel({
     stream: end.stream,
     peer,
+    log,
     limits: LIMITS,
     onRequest,
     onClose: () => { s.closed = (s.closed ?? 0) + 1 },

@@ -1,3 +1,4 @@
+import { defaultLogger } from '@libp2p/logger'
 import { expect } from 'vitest'
 import { streamPair } from '../fakes.js'
 import type { RpcComponents } from '../../../src/protocol/rpc.js'
@@ -29,7 +30,8 @@ export class FakeNetwork {
         this.opened.push({ from: self, to: peer, ends })
         handler({ stream: ends[1].stream, connection: { remotePeer: { toString: () => self } } as unknown as Connection })
         return ends[0].stream
-      }
+      },
+      logger: defaultLogger()
     }
   }
 }

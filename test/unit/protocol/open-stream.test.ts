@@ -1,7 +1,8 @@
+import { defaultLogger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
-import { openStream } from '../../src/open-stream.js'
-import type { StreamNode } from '../../src/open-stream.js'
+import { openStream } from '../../../src/protocol/open-stream.js'
+import type { StreamNode } from '../../../src/protocol/open-stream.js'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -55,7 +56,8 @@ function node (connections: FakeConnection[], stored: string[] = []): StreamNode
     dial: async (target: Multiaddr[] | unknown) => {
       dialled.push(Array.isArray(target) ? target.map(String) : [String(target)])
       return fakeConnection(DIALLED, { ms: 0 }, Date.now()).connection
-    }
+    },
+    logger: defaultLogger()
   }
 }
 

@@ -1,7 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { isRelayed } from './libp2p.js'
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import { isRelayed } from '../libp2p.js'
+import type { ComponentLogger, Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /** What openStream needs of a libp2p node. */
@@ -9,6 +9,20 @@ export interface StreamNode {
   getConnections: (peer: PeerId) => Connection[]
   peerStore: { get: (peer: PeerId) => Promise<{ addresses: Array<{ multiaddr: Multiaddr }> }> }
   dial: (target: Multiaddr[] | PeerId, options: { signal: AbortSignal, force: boolean }) => Promise<Connection>
+  /** The node's logger component: openStream logs as `meshcache:open-stream`. */
+  logger: ComponentLogger
+}
+
+/** One Logger per node's logger component, made on its first stream. */
+const logs = new WeakMap<ComponentLogger, Logger>()
+
+function logOf (logger: ComponentLogger): Logger {
+  let log = logs.get(logger)
+  if (log == null) {
+    log = logger.forComponent('meshcache:open-stream')
+    logs.set(logger, log)
+  }
+  return log
 }
 
 /** The longest a connection has alone before the next one is tried beside it. */
@@ -29,22 +43,36 @@ const STAGGER_MS = 500
  * reservation and hold only WebRTC addresses ("no valid addresses").
  */
 export async function openStream (node: StreamNode, peer: string, protocol: string, timeoutMs: number, announced: string[] = []): Promise<Stream> {
+  const log = logOf(node.logger)
   const id = peerIdFromString(peer)
   const open = node.getConnections(id).filter(c => c.status === 'open').reverse()
   const ordered = [...open.filter(c => !isRelayed(c.remoteAddr)), ...open.filter(c => isRelayed(c.remoteAddr))]
   if (ordered.length > 0) {
     try {
-      return await firstStream(ordered, protocol, timeoutMs, Math.min(STAGGER_MS, timeoutMs / 4))
+      return await firstStream(ordered, protocol, timeoutMs, Math.min(STAGGER_MS, timeoutMs / 4), log)
     } catch (err) {
       // The peer does not speak it: a new connection will not either.
       if ((err as Error).name === 'UnsupportedProtocolError') throw err
+      log('no %s stream to %s on its %d connection(s), dialling: %s', protocol, peer, ordered.length, (err as Error).message)
     }
   }
   const signal = AbortSignal.timeout(timeoutMs)
-  const stored = await node.peerStore.get(id).then(p => p.addresses.map(a => a.multiaddr), () => [])
-  const known = new Map([...stored, ...announced.flatMap(a => { try { return [multiaddr(a)] } catch { return [] } })].map(a => [a.toString(), a]))
+  const stored = await node.peerStore.get(id).then(p => p.addresses.map(a => a.multiaddr), (err: Error) => {
+    log.trace('no stored addresses of %s: %s', peer, err.message)
+    return []
+  })
+  const parsed = announced.flatMap(a => {
+    try {
+      return [multiaddr(a)]
+    } catch (err) {
+      log.trace('ignored the address %s announced by %s: %s', a, peer, (err as Error).message)
+      return []
+    }
+  })
+  const known = new Map([...stored, ...parsed].map(a => [a.toString(), a]))
   const plain = [...known.values()].filter(a => !a.toString().includes('/webrtc'))
   const target = plain.length > 0 ? plain.map(a => a.toString().includes('/p2p/' + peer) ? a : a.encapsulate(`/p2p/${peer}`)) : id
+  log.trace('dialling %s at %s', peer, plain.length > 0 ? plain.join(' ') : 'the addresses libp2p finds')
   const connection = await node.dial(target, { signal, force: ordered.length > 0 })
   return connection.newStream(protocol, { signal, runOnLimitedConnection: true })
 }
@@ -54,7 +82,7 @@ export async function openStream (node: StreamNode, peer: string, protocol: stri
  * the first stream; later ones are aborted. Rejects with the first
  * connection's error when none opens one within `timeoutMs`.
  */
-async function firstStream (connections: Connection[], protocol: string, timeoutMs: number, staggerMs: number): Promise<Stream> {
+async function firstStream (connections: Connection[], protocol: string, timeoutMs: number, staggerMs: number, log: Logger): Promise<Stream> {
   const deadline = AbortSignal.timeout(timeoutMs)
   const cancels = connections.map(() => new AbortController())
   const lost = (): Error => new Error('another connection opened the stream first')
@@ -74,7 +102,9 @@ async function firstStream (connections: Connection[], protocol: string, timeout
       return stream
     })
     // The next connection starts after this one's moment alone, or at once when it fails.
-    const failed = attempt.then(() => new Promise<void>(() => {}), () => {})
+    const failed = attempt.then(() => new Promise<void>(() => {}), (err: Error) => {
+      log.trace('no %s stream on %a: %s', protocol, connection.remoteAddr, err.message)
+    })
     mayStart = start.then(async () => Promise.race([sleep(staggerMs, deadline), failed]))
     return attempt
   })
