@@ -1,20 +1,21 @@
 /**
- * A real MeshCache (the constructor's Context, registerHandlers' wiring, the
- * Rpc and its Channels) on a fake libp2p node that reaches nobody: dials fail
+ * A real MeshCache (buildParts' wiring, the handler table, the Rpc and its
+ * Channels) on a fake libp2p node that reaches nobody: dials fail
  * at once, gossip goes nowhere, and inbound streams are in-memory pairs
  * (test/unit/fakes.ts) opened by the fuzzer as a remote peer would.
  */
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { defaultLogger } from '@libp2p/logger'
 import { MeshCache } from '../src/cache.js'
-import { LeaseTable } from '../src/operations/leases.js'
 import { resolveOptions } from '../src/options.js'
+import { buildParts } from '../src/parts.js'
 import { Channel } from '../src/protocol/channel.js'
 import { PROTOCOL } from '../src/protocol/rpc.js'
 import { streamPair } from '../test/unit/fakes.js'
 import { MESH } from './fuzz-frames.js'
 import type { MeshNode } from '../src/libp2p.js'
-import type { Context } from '../src/operations/context.js'
+import type { Parts } from '../src/parts.js'
 import type { Frame } from '../src/protocol/frame.js'
 import type { FakeStream } from '../test/unit/fakes.js'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
@@ -47,6 +48,7 @@ function fakeNode (peerId: PeerId, handlers: Map<string, ProtocolHandler>): Mesh
   const offline = async (): Promise<never> => { throw new Error('offline') }
   return {
     peerId,
+    logger: defaultLogger(),
     services: { pubsub: { addEventListener () {}, publish: async () => {}, subscribe () {}, unsubscribe () {}, topicValidators: new Map() } },
     handle: async (protocol: string, handler: ProtocolHandler) => { handlers.set(protocol, handler) },
     unhandle: async (protocol: string) => { handlers.delete(protocol) },
@@ -72,32 +74,32 @@ export interface Link {
 
 export class Harness {
   readonly cache: MeshCache
-  readonly ctx: Context
+  /** The parts the cache runs on, as buildParts made them. */
+  readonly parts: Parts
   /** Remote peers' ids (index 0..2 in frames); the cache's own is cache.peerId. */
   readonly peerIds: string[]
   private readonly handlers: Map<string, ProtocolHandler>
   private links: Link[] = []
   private resets = 0
 
-  private constructor (cache: MeshCache, handlers: Map<string, ProtocolHandler>, peerIds: string[]) {
-    this.cache = cache
+  private constructor (parts: Parts, handlers: Map<string, ProtocolHandler>, peerIds: string[]) {
+    this.parts = parts
+    this.cache = new MeshCache(parts)
     this.handlers = handlers
     this.peerIds = peerIds
-    this.ctx = (cache as unknown as { ctx: Context }).ctx
   }
 
   static async start (): Promise<Harness> {
     const [self, ...others] = await peers()
     const handlers = new Map<string, ProtocolHandler>()
-    const cache = new MeshCache(fakeNode(self, handlers), OPTIONS)
-    await cache.start()
-    return new Harness(cache, handlers, others.map(String))
+    const harness = new Harness(buildParts(fakeNode(self, handlers), OPTIONS), handlers, others.map(String))
+    await harness.cache.start()
+    return harness
   }
 
   /** The Rpc's own dispatch (op → handler) for a frame from `peer`, as a Channel calls it. */
   serve (frame: Frame, peer: string): Promise<Partial<Frame>> {
-    const rpc = this.ctx.rpc as unknown as { serve: (frame: Frame, peer: string) => Promise<Partial<Frame>> }
-    return rpc.serve(frame, peer)
+    return this.parts.rpc.serve(frame, peer)
   }
 
   /** Opens a stream from `peer` to the cache, as libp2p would hand it an inbound one. */
@@ -112,7 +114,8 @@ export class Harness {
       limits: { maxFrameBytes: MAX_FRAME_BYTES, maxItems: 100_000 },
       onRequest: async () => { throw new Error('the fuzzer serves nothing') },
       onClose: () => {},
-      onMisbehaviour: () => {}
+      onMisbehaviour: () => {},
+      log: defaultLogger().forComponent('fuzz:channel')
     })
     const link = { channel, remote: theirs, inject: theirs.inject }
     this.links.push(link)
@@ -126,18 +129,17 @@ export class Harness {
    * store's tombstones.
    */
   async reset (): Promise<void> {
-    const { ctx } = this
+    const { membership, components: { store, near, keyspaces }, ops, rebalance } = this.parts
     for (const link of this.links.splice(0)) link.channel.close()
-    for (const member of ctx.membership.members()) ctx.membership.remove(member.peerId, 'dead')
-    ctx.leases.clear()
-    // As cache.ts builds it: tokens start at 1 again, so a case's FILL can name its LEASE's grant.
-    ;(ctx as { leases: LeaseTable }).leases = new LeaseTable(OPTIONS.leaseTimeoutMs, () => ctx.clock.tick())
+    for (const member of membership.members()) membership.remove(member.peerId, 'dead')
+    // Tokens start at 1 again, so a case's FILL can name its LEASE's grant.
+    ops.readThrough.leases.clear()
     // Entries go one by one; tombstones only every CLEAR_EVERY resets, as Store.clear() walks a 100k-slot LRU.
-    if (++this.resets % CLEAR_EVERY === 0) ctx.store.clear()
-    else for (const [keyspace, key] of [...ctx.store.entries()]) ctx.store.drop(keyspace, key)
-    if (ctx.near.size > 0) ctx.near.clear() // clear() walks the whole preallocated LRU
-    ctx.keyspaces.clear()
-    await Promise.allSettled([...ctx.transfers.values()])
+    if (++this.resets % CLEAR_EVERY === 0) store.clear()
+    else for (const [keyspace, key] of [...store.entries()]) store.drop(keyspace, key)
+    if (near.size > 0) near.clear() // clear() walks the whole preallocated LRU
+    keyspaces.clear()
+    await rebalance.settled()
   }
 
   async stop (): Promise<void> {

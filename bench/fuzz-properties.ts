@@ -211,7 +211,7 @@ export async function runHandlerCase (c: HandlerCase): Promise<void> {
     const ids = [...h.peerIds, h.cache.peerId]
     // What the Rpc sees: frames as the wire delivers them.
     const frames = c.requests.map(r => onTheWire(resolveFrame(r.spec, h.peerIds)))
-    const misbehaving = h.ctx.counters.misbehaving
+    const misbehaving = h.parts.components.counters.misbehaving
     if (c.stream) {
       const links = new Map<number, ReturnType<Harness['connect']>>()
       const linkOf = (from: number): ReturnType<Harness['connect']> => {
@@ -225,7 +225,7 @@ export async function runHandlerCase (c: HandlerCase): Promise<void> {
         if (result.status === 'rejected') assertTyped(result.reason, code => code !== ErrorCodes.REMOTE)
       }
       for (const link of links.values()) assert.equal(link.remote.aborted, undefined, 'a well-formed frame reset the stream')
-      assert.equal(h.ctx.counters.misbehaving, misbehaving, 'a well-formed frame counted as misbehaviour')
+      assert.equal(h.parts.components.counters.misbehaving, misbehaving, 'a well-formed frame counted as misbehaviour')
     } else {
       const results = await settled(frames.map(async (frame, i) => h.serve(frame, ids[c.requests[i].from])))
       for (const result of results) {
@@ -243,18 +243,18 @@ export async function runHandlerCase (c: HandlerCase): Promise<void> {
  * case used streams).
  */
 async function assertWhole (h: Harness, streams: boolean): Promise<void> {
-  const { ctx, cache } = h
+  const { parts: { components: { store, clock }, membership }, cache } = h
   const status = await cache.status()
-  const entries = [...ctx.store.entries()]
+  const entries = [...store.entries()]
   assert.equal(status.keys, entries.length, 'stats() disagrees with entries()')
-  const stamp = ctx.clock.tick()
+  const stamp = clock.tick()
   assert.ok(stamp > 0n && stamp <= U64_MAX, `the clock stamps ${stamp}, which the wire cannot carry`)
   for (const [keyspace, key] of entries) {
     if (!isValid(() => { checkName(keyspace, 'keyspace'); checkKey(key) })) continue
     await cache.keyspace(keyspace).get(key).catch((err: unknown) => { assertTyped(err) })
   }
   // With the remote members gone (they cannot be reached anyway), this peer owns every key.
-  for (const member of ctx.membership.members()) ctx.membership.remove(member.peerId, 'dead')
+  for (const member of membership.members()) membership.remove(member.peerId, 'dead')
   await cache.set('fuzz:probe', { ok: [1, 'two'] })
   assert.deepEqual(await cache.get('fuzz:probe'), { ok: [1, 'two'] })
   if (streams) assert.equal((await h.connect(h.peerIds[2]).channel.request({ op: Op.PING }, SETTLE_MS)).errorCode, '')
@@ -273,7 +273,7 @@ export const handlersProperty = fc.asyncProperty(handlerCase, runHandlerCase)
 /** Garbage from peer 0: its stream is reset and counted iff the bytes break the framing; peer 1 is served throughout. */
 export async function runChannelCase (bytes: Uint8Array, fractions: number[]): Promise<void> {
   await withHarness(async h => {
-    const misbehaving = h.ctx.counters.misbehaving
+    const misbehaving = h.parts.components.counters.misbehaving
     const [bad, good] = [h.connect(h.peerIds[0]), h.connect(h.peerIds[1])]
     const expected = decode([bytes], { maxFrameBytes: MAX_FRAME_BYTES, maxItems: 100_000 }).error
     for (const chunk of split(bytes, fractions)) bad.inject(chunk)

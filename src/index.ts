@@ -8,6 +8,7 @@ import { macWith } from './access/handshake.js'
 import { deriveKey } from './access/key.js'
 import { Penalties } from './access/penalties.js'
 import { MeshCache } from './cache.js'
+import { buildParts } from './parts.js'
 import { createMeshNode } from './libp2p.js'
 import { resolveOptions } from './options.js'
 import type { MeshNode, PlatformOptions } from './libp2p.js'
@@ -19,7 +20,7 @@ export { Keyspace } from './keyspace.js'
 export type { SetOptions, GetOrLoadOptions, SetManyEntry } from './keyspace.js'
 export type { CacheOptions, NearCacheOptions, LimitOptions } from './options.js'
 export type { AccessStatus } from './access/access.js'
-export type { Loader } from './operations/context.js'
+export type { Loader } from './operations/components.js'
 export type { Value, JsonValue } from './values.js'
 export type { Member, Role, LeaveReason } from './membership/member.js'
 export type { PlatformOptions, MeshNode } from './libp2p.js'
@@ -58,12 +59,13 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
     score: peer => access.score(peer),
     gater: banGater(peer => access.banned(peer))
   })
-  const cache = new MeshCache(node, resolved, access)
+  const cache = new MeshCache(buildParts(node, resolved, access))
   try {
     await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(node) : undefined)
     platform.started?.(cache)
   } catch (err) {
-    await cache.stop().catch(() => {})
+    // The start's own error is the one to report; a failed clean-up only gets a line.
+    await cache.stop().catch((stopErr: Error) => { node.logger.forComponent('meshcache:cache').error('stopping after a failed start: %e', stopErr) })
     throw err
   }
   return cache

@@ -1,15 +1,17 @@
 import { ErrorCodes, MeshCacheError } from './errors.js'
-import { expiryFor } from './operations/context.js'
+import { expiryFor } from './operations/components.js'
 import { deleteKeys } from './operations/delete.js'
 import { expireKey } from './operations/expire.js'
-import { getEntries, localEntry } from './operations/get.js'
-import { getOrLoad } from './operations/get-or-load.js'
-import { setEntries } from './operations/set.js'
 import { isFresh } from './operations/entries.js'
-import { checkKey, checkTtl, decodeCached, decodeValue, encodeValue, isMissMarker } from './values.js'
+import { checkKeyspaceOptions } from './options.js'
+import { checkKey, checkName, checkTtl, decodeCached, decodeValue, encodeValue, isMissMarker } from './values.js'
 import type { StoredEntry } from './store/index.js'
-import type { Context, Loader } from './operations/context.js'
-import type { EncodedWrite } from './operations/set.js'
+import type { KeyspaceConfig, Loader, OperationComponents } from './operations/components.js'
+import type { GetOperation } from './operations/get.js'
+import type { ReadThroughOperation } from './operations/get-or-load.js'
+import type { EncodedWrite, SetOperation } from './operations/set.js'
+import type { KeyspaceOptions } from './options.js'
+import type { Store } from './store/index.js'
 import type { Value } from './values.js'
 
 export interface SetOptions {
@@ -22,6 +24,23 @@ export interface GetOrLoadOptions extends SetOptions {}
 /** One entry of setMany: a `[key, value]` pair (as for `new Map(...)`) or an object with its own TTL. */
 export type SetManyEntry = [key: string, value: Value] | { key: string, value: Value, ttlMs?: number }
 
+export type KeyspaceComponents = Pick<OperationComponents, 'clock' | 'near' | 'fanOut' | 'counters' | 'keyspaces' | 'settings' | 'now' | 'view'> & {
+  get: GetOperation
+  set: SetOperation
+  readThrough: ReadThroughOperation
+  /** Throws ERR_CLOSED once the cache is stopping. */
+  guard: () => void
+}
+
+/** Checks a keyspace's options and configures it on this peer (its budget in the store). */
+export function configureKeyspace (keyspaces: Map<string, KeyspaceConfig>, store: Pick<Store, 'configure'>, name: string, options: KeyspaceOptions): void {
+  checkName(name, 'keyspace')
+  checkKeyspaceOptions(options)
+  const config = { ...keyspaces.get(name), ...options }
+  keyspaces.set(name, config)
+  if (config.maxBytes != null) store.configure(name, { maxBytes: config.maxBytes })
+}
+
 /**
  * The cache's operations scoped to one keyspace. `cache.keyspace(name)` hands
  * one out; the cache itself forwards to its 'default' keyspace. Every method
@@ -30,22 +49,20 @@ export type SetManyEntry = [key: string, value: Value] | { key: string, value: V
  */
 export class Keyspace {
   readonly name: string
-  private readonly ctx: Context
-  private readonly guard: () => void
+  private readonly c: KeyspaceComponents
 
-  constructor (ctx: Context, name: string, guard: () => void) {
-    this.ctx = ctx
+  constructor (components: KeyspaceComponents, name: string) {
+    this.c = components
     this.name = name
-    this.guard = guard
   }
 
   async get (key: string): Promise<Value | undefined> {
-    this.guard()
+    this.c.guard()
     checkKey(key)
     // A near or local hit, the common case, skips getMany's batching and arrays.
-    const local = localEntry(this.ctx, this.name, key)
-    if (local != null && isFresh(local, this.ctx.now())) {
-      this.ctx.counters.hits++
+    const local = this.c.get.local(this.name, key)
+    if (local != null && isFresh(local, this.c.now())) {
+      this.c.counters.hits++
       return decodeCached(local.value)
     }
     return (await this.getMany([key]))[0]
@@ -55,8 +72,8 @@ export class Keyspace {
     this.checkKeys(keys)
     const entries = await this.readable(keys)
     return entries.map(entry => {
-      if (entry == null) { this.ctx.counters.misses++; return undefined }
-      this.ctx.counters.hits++
+      if (entry == null) { this.c.counters.misses++; return undefined }
+      this.c.counters.hits++
       return decodeCached(entry.value)
     })
   }
@@ -74,7 +91,7 @@ export class Keyspace {
     if (entry == null) return undefined
     // The TTL the writer gave ends where the value turns stale.
     const end = entry.staleAt ?? entry.expiresAt
-    return end === 0 ? -1 : Math.max(0, end - this.ctx.now())
+    return end === 0 ? -1 : Math.max(0, end - this.c.now())
   }
 
   async set (key: string, value: Value, options: SetOptions = {}): Promise<void> {
@@ -82,15 +99,15 @@ export class Keyspace {
   }
 
   async setMany (entries: Iterable<SetManyEntry>): Promise<void> {
-    this.guard()
+    this.c.guard()
     const writes: EncodedWrite[] = []
     for (const item of entries) {
       const { key, value, ttlMs } = Array.isArray(item) ? { key: item[0], value: item[1], ttlMs: undefined } : item
       checkKey(key)
       if (ttlMs !== undefined) checkTtl(ttlMs)
-      writes.push({ key, value: encodeValue(value, this.ctx.settings.maxValueBytes), ...expiryFor(this.ctx, this.name, ttlMs) })
+      writes.push({ key, value: encodeValue(value, this.c.settings.maxValueBytes), ...expiryFor(this.c, this.name, ttlMs) })
     }
-    if (writes.length > 0) await setEntries(this.ctx, this.name, writes)
+    if (writes.length > 0) await this.c.set.write(this.name, writes)
   }
 
   /** Resolves true when the key existed. */
@@ -102,7 +119,7 @@ export class Keyspace {
   async deleteMany (keys: string[]): Promise<number> {
     this.checkKeys(keys)
     if (keys.length === 0) return 0
-    const found = await deleteKeys(this.ctx, this.name, keys)
+    const found = await deleteKeys(this.c, this.name, keys)
     return found.filter(Boolean).length
   }
 
@@ -110,7 +127,7 @@ export class Keyspace {
   async expire (key: string, ttlMs: number): Promise<boolean> {
     this.checkKeys([key])
     checkTtl(ttlMs)
-    return expireKey(this.ctx, this.name, key, ttlMs > 0 ? this.ctx.now() + ttlMs : 0)
+    return expireKey(this.c, this.name, key, ttlMs > 0 ? this.c.now() + ttlMs : 0)
   }
 
   /**
@@ -127,28 +144,28 @@ export class Keyspace {
       throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'loader must be a function')
     }
     if (options.ttlMs !== undefined) checkTtl(options.ttlMs)
-    const { entry, loaded } = await getOrLoad(this.ctx, this.name, key, loader, options.ttlMs)
+    const { entry, loaded } = await this.c.readThrough.getOrLoad(this.name, key, loader, options.ttlMs)
     // A call that had to run the loader found the key missing: a miss, whatever it loaded.
-    if (entry == null || isMissMarker(entry.value)) { this.ctx.counters.misses++; return undefined }
-    if (loaded) this.ctx.counters.misses++
-    else this.ctx.counters.hits++
+    if (entry == null || isMissMarker(entry.value)) { this.c.counters.misses++; return undefined }
+    if (loaded) this.c.counters.misses++
+    else this.c.counters.hits++
     return decodeValue(entry.value)
   }
 
   /** The peers that own the key under the current view, primary first. */
   ownersOf (key: string): string[] {
     checkKey(key)
-    return [...this.ctx.owners(this.name, key)]
+    return [...this.c.view.owners(this.name, key)]
   }
 
   /** Entries plain reads may serve: cached misses and stale values count as absent. */
   private async readable (keys: string[]): Promise<Array<StoredEntry | undefined>> {
-    const now = this.ctx.now()
-    return (await getEntries(this.ctx, this.name, keys)).map(entry => entry != null && isFresh(entry, now) ? entry : undefined)
+    const now = this.c.now()
+    return (await this.c.get.entries(this.name, keys)).map(entry => entry != null && isFresh(entry, now) ? entry : undefined)
   }
 
   private checkKeys (keys: string[]): void {
-    this.guard()
+    this.c.guard()
     if (!Array.isArray(keys)) throw new MeshCacheError(ErrorCodes.INVALID_KEY, 'keys must be an array of strings')
     for (const key of keys) checkKey(key)
   }

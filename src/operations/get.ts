@@ -1,145 +1,178 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Op } from '../protocol/frame.js'
 import { inParts } from './batch.js'
-import { call, groupByOwners } from './context.js'
+import { groupByOwners } from './components.js'
 import { fromWire, isStale, toWire } from './entries.js'
 import { withRetries } from './retry.js'
-import type { Context } from './context.js'
+import type { OperationComponents } from './components.js'
 import type { Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
+import type { Logger } from '@libp2p/interface'
 
-/**
- * Owner: the live entries among the asked keys (absent keys are left out);
- * found[i] says whether this peer knows key i at all — live or deleted — so a
- * reader does not look for a deleted key with the owners of a moment ago.
- */
-export async function handleGet (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
-  const entries = []
-  const found = []
-  let bytes = 0
-  for (const key of frame.keys) {
-    // A batch of large values would not fit one frame: answer the first keys
-    // only; found.length tells the asker where to pick up.
-    if (bytes >= MAX_REPLY_BYTES) break
-    const entry = ctx.store.get(frame.keyspace, key)
-    if (entry != null) {
-      entries.push(toWire(frame.keyspace, key, entry))
-      bytes += entry.value.byteLength + key.length * 3
-    }
-    found.push(entry != null || ctx.store.deleted(frame.keyspace, key))
-  }
-  return { entries, found }
-}
+export type GetComponents = Pick<OperationComponents, 'self' | 'store' | 'near' | 'clock' | 'view' | 'requests' | 'now' | 'settings' | 'logger'>
+
+type Hits = Map<string, { entry: StoredEntry, owner: string }>
 
 /** Below the frame bound (maxValueBytes + 1 MiB) with room for one value of any size. */
 const MAX_REPLY_BYTES = 512 * 1024
 
-/**
- * Requester: each key's entry, looked up in this order — the near cache, the
- * local store (when this peer owns the key), then its owners, all at once
- * (asked again when every one failed, retry.ts). Keys every owner missed are
- * looked for with the owners of a moment ago, so a key survives its primary's
- * crash and is found during a rebalance. Copies from other owners land in the near cache.
- */
-export async function getEntries (ctx: Context, keyspace: string, keys: string[]): Promise<Array<StoredEntry | undefined>> {
-  const results = new Array<StoredEntry | undefined>(keys.length).fill(undefined)
-  const remote: string[] = []
-  const remoteIndex: number[] = []
-  const now = ctx.now()
-  keys.forEach((key, i) => {
-    const local = localEntry(ctx, keyspace, key)
-    // A stale copy here may already be refreshed at another owner (a
-    // getOrLoad refill reaches the owners one by one): ask them all.
-    if (local != null && !isStale(local, now)) results[i] = local
-    else { remote.push(key); remoteIndex.push(i) }
-  })
-  if (remote.length === 0) return results
+/** GET: the owner's lookup, and the requester's way from near cache to owners. */
+export class GetOperation {
+  private readonly c: GetComponents
+  private readonly log: Logger
 
-  const groups = groupByOwners(ctx, keyspace, remote)
-  if (groups.has('')) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
-  await Promise.all([...groups.values()].map(async ({ owners, indexes }) => {
-    let found = new Map<string, { entry: StoredEntry, owner: string }>()
-    const known = new Set<string>()
-    let failed: unknown
-    // Only when every owner failed (this peer, when an owner, never does):
-    // one that answered has what there is.
-    const stillThere = (): boolean => owners.some(owner => ctx.membership.has(owner))
-    try {
-      found = await withRetries(ctx, async () => askOwners(ctx, keyspace, owners, indexes.map(i => remote[i]), known), stillThere)
-    } catch (err) { failed = err }
-    const missing = indexes.filter(i => !found.has(remote[i]) && !known.has(remote[i]))
-    if (missing.length > 0) {
-      for (const [key, hit] of await askPrevious(ctx, keyspace, owners, missing.map(i => remote[i]))) found.set(key, hit)
+  constructor (components: GetComponents) {
+    this.c = components
+    this.log = components.logger.forComponent('meshcache:get')
+  }
+
+  /**
+   * Owner: the live entries among the asked keys (absent keys are left out);
+   * found[i] says whether this peer knows key i at all — live or deleted — so a
+   * reader does not look for a deleted key with the owners of a moment ago.
+   */
+  async handle (frame: Frame): Promise<Partial<Frame>> {
+    const { store } = this.c
+    const entries = []
+    const found = []
+    let bytes = 0
+    for (const key of frame.keys) {
+      // A batch of large values would not fit one frame: answer the first keys
+      // only; found.length tells the asker where to pick up.
+      if (bytes >= MAX_REPLY_BYTES) break
+      const entry = store.get(frame.keyspace, key)
+      if (entry != null) {
+        entries.push(toWire(frame.keyspace, key, entry))
+        bytes += entry.value.byteLength + key.length * 3
+      }
+      found.push(entry != null || store.deleted(frame.keyspace, key))
     }
-    if (failed != null && found.size === 0) throw failed
-    indexes.forEach(i => {
-      const hit = found.get(remote[i])
-      if (hit == null) return
-      results[remoteIndex[i]] = hit.entry
-      if (!owners.includes(ctx.self)) ctx.near.set(keyspace, remote[i], { ...hit.entry, owner: hit.owner, fetchedAt: ctx.now() })
+    return { entries, found }
+  }
+
+  /**
+   * What this peer can answer alone: its store's entry while it owns the key
+   * (a copy it has just handed away no longer receives writes), else its near
+   * copy of another owner's entry.
+   */
+  local (keyspace: string, key: string): StoredEntry | undefined {
+    const { view, self, store, near } = this.c
+    return view.owners(keyspace, key).includes(self) ? store.get(keyspace, key) : near.get(keyspace, key)
+  }
+
+  /**
+   * Requester: each key's entry, looked up in this order — the near cache, the
+   * local store (when this peer owns the key), then its owners, all at once
+   * (asked again when every one failed, retry.ts). Keys every owner missed are
+   * looked for with the owners of a moment ago, so a key survives its primary's
+   * crash and is found during a rebalance. Copies from other owners land in the near cache.
+   */
+  async entries (keyspace: string, keys: string[]): Promise<Array<StoredEntry | undefined>> {
+    const { view, self, near, now } = this.c
+    const results = new Array<StoredEntry | undefined>(keys.length).fill(undefined)
+    const remote: string[] = []
+    const remoteIndex: number[] = []
+    const at = now()
+    keys.forEach((key, i) => {
+      const local = this.local(keyspace, key)
+      // A stale copy here may already be refreshed at another owner (a
+      // getOrLoad refill reaches the owners one by one): ask them all.
+      if (local != null && !isStale(local, at)) results[i] = local
+      else { remote.push(key); remoteIndex.push(i) }
     })
-  }))
-  return results
-}
+    if (remote.length === 0) return results
 
-/**
- * Keys every owner missed may still sit with the peers that owned them a
- * moment ago: the next ones in XOR order, which a newcomer or a takeover has
- * not been filled from yet. What they have is read, and written back to the
- * owners so the next read finds it there.
- */
-async function askPrevious (ctx: Context, keyspace: string, owners: string[], keys: string[]): Promise<Map<string, { entry: StoredEntry, owner: string }>> {
-  const found = new Map<string, { entry: StoredEntry, owner: string }>()
-  const previous = (key: string): string[] => ctx.successors(keyspace, key).filter(p => !owners.includes(p))
-  for (const { owners: peers, indexes } of groupByOwners(ctx, keyspace, keys, previous).values()) {
-    if (peers.length === 0) continue
-    const hits = await askOwners(ctx, keyspace, peers, indexes.map(i => keys[i])).catch(() => new Map<string, { entry: StoredEntry, owner: string }>())
-    for (const [key, hit] of hits) found.set(key, hit)
+    const groups = groupByOwners(view, keyspace, remote)
+    if (groups.has('')) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
+    await Promise.all([...groups.values()].map(async ({ owners, indexes }) => {
+      let found: Hits = new Map()
+      const known = new Set<string>()
+      let failed: unknown
+      // Only when every owner failed (this peer, when an owner, never does):
+      // one that answered has what there is.
+      const stillThere = (): boolean => owners.some(owner => view.isMember(owner))
+      try {
+        found = await withRetries(this.c, async () => this.askOwners(keyspace, owners, indexes.map(i => remote[i]), known), stillThere,
+          (err, pause) => { this.log('every owner of %d key(s) failed, again in %d ms: %s', indexes.length, pause, (err as Error).message) })
+      } catch (err) { failed = err }
+      const missing = indexes.filter(i => !found.has(remote[i]) && !known.has(remote[i]))
+      if (missing.length > 0) {
+        for (const [key, hit] of await this.askPrevious(keyspace, owners, missing.map(i => remote[i]))) found.set(key, hit)
+      }
+      if (failed != null && found.size === 0) throw failed
+      indexes.forEach(i => {
+        const hit = found.get(remote[i])
+        if (hit == null) return
+        results[remoteIndex[i]] = hit.entry
+        if (!owners.includes(self)) near.set(keyspace, remote[i], { ...hit.entry, owner: hit.owner, fetchedAt: now() })
+      })
+    }))
+    return results
   }
-  if (found.size > 0) {
-    const entries = [...found].map(([key, hit]) => toWire(keyspace, key, hit.entry))
-    for (const owner of owners) call(ctx, owner, { op: Op.SET, forwarded: true, entries }).catch(() => {})
-  }
-  return found
-}
 
-/**
- * What this peer can answer alone: its store's entry while it owns the key
- * (a copy it has just handed away no longer receives writes), else its near
- * copy of another owner's entry.
- */
-export function localEntry (ctx: Context, keyspace: string, key: string): StoredEntry | undefined {
-  return ctx.owners(keyspace, key).includes(ctx.self) ? ctx.store.get(keyspace, key) : ctx.near.get(keyspace, key)
-}
-
-/**
- * Asks every owner at once and keeps the newest version of each key: one
- * owner that lags (it rejoined after a false suspicion, or took over while
- * a write went to the peer it replaced) cannot serve an old value while the
- * other has the new one — the churn test read values 30 s old before this.
- */
-async function askOwners (ctx: Context, keyspace: string, owners: string[], keys: string[], known?: Set<string>): Promise<Map<string, { entry: StoredEntry, owner: string }>> {
-  const found = new Map<string, { entry: StoredEntry, owner: string }>()
-  const replies = await Promise.allSettled(owners.map(async owner => ({ owner, reply: await askAll(ctx, owner, keyspace, keys) })))
-  let lastError: unknown
-  for (const result of replies) {
-    if (result.status === 'rejected') { lastError = result.reason; continue }
-    const { owner, reply } = result.value
-    reply.found.forEach((knows, i) => { if (knows) known?.add(keys[i]) })
-    for (const entry of reply.entries) {
-      // Later writes from this peer must order after what it has read.
-      ctx.clock.observe(entry.version)
-      const newest = found.get(entry.key)
-      if (newest == null || newest.entry.version < entry.version) found.set(entry.key, { entry: fromWire(entry), owner })
+  /**
+   * Keys every owner missed may still sit with the peers that owned them a
+   * moment ago: the next ones in XOR order, which a newcomer or a takeover has
+   * not been filled from yet. What they have is read, and written back to the
+   * owners so the next read finds it there.
+   */
+  private async askPrevious (keyspace: string, owners: string[], keys: string[]): Promise<Hits> {
+    const { view, requests } = this.c
+    const found: Hits = new Map()
+    const previous = (key: string): string[] => view.successors(keyspace, key).filter(p => !owners.includes(p))
+    for (const { owners: peers, indexes } of groupByOwners(view, keyspace, keys, previous).values()) {
+      if (peers.length === 0) continue
+      const hits = await this.askOwners(keyspace, peers, indexes.map(i => keys[i])).catch((err: Error): Hits => {
+        this.log('the previous owners of %d key(s) did not answer: %s', indexes.length, err.message)
+        return new Map()
+      })
+      for (const [key, hit] of hits) found.set(key, hit)
     }
+    if (found.size > 0) {
+      this.log('%d key(s) found with their previous owners, written back', found.size)
+      const entries = [...found].map(([key, hit]) => toWire(keyspace, key, hit.entry))
+      for (const owner of owners) {
+        requests.call(owner, { op: Op.SET, forwarded: true, entries }).catch((err: Error) => {
+          this.log('write-back of %d key(s) to %s failed: %s', entries.length, owner, err.message)
+        })
+      }
+    }
+    return found
   }
-  if (owners.length > 0 && replies.every(r => r.status === 'rejected')) {
-    throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no owner of ${keys.length} key(s) answered: ${(lastError as Error).message}`, { cause: lastError })
-  }
-  return found
-}
 
-/** One owner's answer for every key (a batched request is answered in full already; a call to this peer itself is not). */
-async function askAll (ctx: Context, owner: string, keyspace: string, keys: string[]): Promise<Frame> {
-  return inParts(keys, async part => call(ctx, owner, { op: Op.GET, keyspace, keys: part }))
+  /**
+   * Asks every owner at once and keeps the newest version of each key: one
+   * owner that lags (it rejoined after a false suspicion, or took over while
+   * a write went to the peer it replaced) cannot serve an old value while
+   * the other has the new one — the churn test read values 30 s old before this.
+   */
+  private async askOwners (keyspace: string, owners: string[], keys: string[], known?: Set<string>): Promise<Hits> {
+    const found: Hits = new Map()
+    const replies = await Promise.allSettled(owners.map(async owner => ({ owner, reply: await this.askAll(owner, keyspace, keys) })))
+    let lastError: unknown
+    for (const result of replies) {
+      if (result.status === 'rejected') {
+        lastError = result.reason
+        this.log.trace('an owner of %d key(s) did not answer: %s', keys.length, (lastError as Error).message)
+        continue
+      }
+      const { owner, reply } = result.value
+      reply.found.forEach((knows, i) => { if (knows) known?.add(keys[i]) })
+      for (const entry of reply.entries) {
+        // Later writes from this peer must order after what it has read.
+        this.c.clock.observe(entry.version)
+        const newest = found.get(entry.key)
+        if (newest == null || newest.entry.version < entry.version) found.set(entry.key, { entry: fromWire(entry), owner })
+      }
+    }
+    if (owners.length > 0 && replies.every(r => r.status === 'rejected')) {
+      throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `no owner of ${keys.length} key(s) answered: ${(lastError as Error).message}`, { cause: lastError })
+    }
+    return found
+  }
+
+  /** One owner's answer for every key (a batched request is answered in full already; a call to this peer itself is not). */
+  private async askAll (owner: string, keyspace: string, keys: string[]): Promise<Frame> {
+    return inParts(keys, async part => this.c.requests.call(owner, { op: Op.GET, keyspace, keys: part }))
+  }
 }

@@ -1,36 +1,59 @@
 import { Op } from '../protocol/frame.js'
-import { call } from './context.js'
-import type { Context } from './context.js'
+import type { OperationComponents } from './components.js'
 import type { Frame } from '../protocol/frame.js'
+import type { Logger } from '@libp2p/interface'
 
-/** Member: names of the keyspaces it holds or has configured. */
-export async function handleKeyspaces (ctx: Context): Promise<Partial<Frame>> {
-  return { names: ctx.store.keyspaces() }
+export type KeyspacesComponents = Pick<OperationComponents, 'self' | 'store' | 'near' | 'requests' | 'logger'> & {
+  /** Every member's peer id but this peer's. */
+  members: () => string[]
 }
 
-/** Member: forgets a keyspace's entries, near copies and budget. */
-export async function handleDropKeyspace (ctx: Context, frame: Frame): Promise<Partial<Frame>> {
-  ctx.store.dropKeyspace(frame.keyspace)
-  ctx.near.dropKeyspace(frame.keyspace)
-  return {}
-}
+/** KEYSPACES and DROP_KEYSPACE: mesh-wide keyspace names, and dropping one everywhere. */
+export class KeyspaceOperations {
+  private readonly c: KeyspacesComponents
+  private readonly log: Logger
 
-/** Requester: every keyspace known anywhere in the mesh, sorted. Unreachable members are skipped. */
-export async function listKeyspaces (ctx: Context): Promise<string[]> {
-  const names = new Set<string>()
-  await Promise.all(everyone(ctx).map(async peer => {
-    const reply = await call(ctx, peer, { op: Op.KEYSPACES }).catch(() => undefined)
-    for (const name of reply?.names ?? []) names.add(name)
-  }))
-  return [...names].sort()
-}
+  constructor (components: KeyspacesComponents) {
+    this.c = components
+    this.log = components.logger.forComponent('meshcache:keyspaces')
+  }
 
-/** Requester: drops a keyspace on every member; resolves with how many members confirmed. */
-export async function dropKeyspace (ctx: Context, keyspace: string): Promise<number> {
-  const replies = await Promise.allSettled(everyone(ctx).map(async peer => call(ctx, peer, { op: Op.DROP_KEYSPACE, keyspace })))
-  return replies.filter(r => r.status === 'fulfilled').length
-}
+  /** Member: names of the keyspaces it holds or has configured. */
+  async handleList (): Promise<Partial<Frame>> {
+    return { names: this.c.store.keyspaces() }
+  }
 
-function everyone (ctx: Context): string[] {
-  return [ctx.self, ...ctx.membership.members().map(m => m.peerId)]
+  /** Member: forgets a keyspace's entries, near copies and budget. */
+  async handleDrop (frame: Frame): Promise<Partial<Frame>> {
+    this.log('dropping keyspace %s', frame.keyspace)
+    this.c.store.dropKeyspace(frame.keyspace)
+    this.c.near.dropKeyspace(frame.keyspace)
+    return {}
+  }
+
+  /** Requester: every keyspace known anywhere in the mesh, sorted. Unreachable members are skipped. */
+  async list (): Promise<string[]> {
+    const names = new Set<string>()
+    await Promise.all(this.everyone().map(async peer => {
+      const reply = await this.c.requests.call(peer, { op: Op.KEYSPACES }).catch((err: Error) => {
+        this.log('%s did not list its keyspaces: %s', peer, err.message)
+      })
+      for (const name of reply?.names ?? []) names.add(name)
+    }))
+    return [...names].sort()
+  }
+
+  /** Requester: drops a keyspace on every member; resolves with how many members confirmed. */
+  async drop (keyspace: string): Promise<number> {
+    const peers = this.everyone()
+    const replies = await Promise.allSettled(peers.map(async peer => this.c.requests.call(peer, { op: Op.DROP_KEYSPACE, keyspace })))
+    replies.forEach((reply, i) => {
+      if (reply.status === 'rejected') this.log('%s did not confirm dropping %s: %s', peers[i], keyspace, (reply.reason as Error).message)
+    })
+    return replies.filter(r => r.status === 'fulfilled').length
+  }
+
+  private everyone (): string[] {
+    return [this.c.self, ...this.c.members()]
+  }
 }

@@ -92,10 +92,12 @@ export class LeaseTable {
     for (const waiter of this.end(id)) waiter.reject(err)
   }
 
+  /** Fails every lease (the owner is stopping) and numbers the next ones from 1 again. */
   clear (): void {
     for (const id of [...this.leases.keys()]) {
       this.fail(id, new MeshCacheError(ErrorCodes.CLOSED, 'the owner is stopping'))
     }
+    this.nextToken = 1n
   }
 
   private grant (id: string, holder: string, waiters: Waiter[]): bigint {

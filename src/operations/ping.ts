@@ -1,5 +1,5 @@
 import { Op } from '../protocol/frame.js'
-import type { Context } from './context.js'
+import type { Requests } from './components.js'
 import type { Frame } from '../protocol/frame.js'
 
 export async function handlePing (): Promise<Partial<Frame>> {
@@ -7,8 +7,8 @@ export async function handlePing (): Promise<Partial<Frame>> {
 }
 
 /** Round-trip time to a peer over the meshcache protocol, in ms. */
-export async function ping (ctx: Context, peer: string, timeoutMs?: number): Promise<number> {
+export async function ping (requests: Requests, peer: string, timeoutMs?: number): Promise<number> {
   const start = performance.now()
-  await ctx.rpc.request(peer, { op: Op.PING }, timeoutMs)
+  await requests.call(peer, { op: Op.PING }, timeoutMs)
   return performance.now() - start
 }

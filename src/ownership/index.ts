@@ -14,3 +14,5 @@ export { diffOwners } from './moves.js'
  * A join moves 0.118 of keys at 16 peers, replicas=2 (ideal 2/17 = 0.118).
  */
 export const DEFAULT_VIRTUAL_IDS = 160
+export { Ownership } from './ownership.js'
+export type { OwnerCandidate, OwnershipInit } from './ownership.js'

@@ -1,0 +1,85 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { kadIdOfPeer } from './ids.js'
+import { OwnerLookup } from './lookup.js'
+import { Ring } from './ring.js'
+
+/** What ownership needs to know of a member. */
+export interface OwnerCandidate {
+  peerId: string
+  role: string
+  weight: number
+}
+
+export interface OwnershipInit {
+  mesh: string
+  replicas: number
+  virtualIds: number
+}
+
+/**
+ * Who owns which key: the ring of the owner-role members' virtual ids,
+ * rebuilt on every view change, and the owners remembered per key until then.
+ */
+export class Ownership {
+  private readonly init: OwnershipInit
+  private readonly lookup: OwnerLookup
+  /** sha256 of each member's peer id, which every rebuild would otherwise redo. */
+  private readonly kadIds = new Map<string, Uint8Array>()
+
+  constructor (init: OwnershipInit) {
+    this.init = init
+    this.lookup = new OwnerLookup(init.mesh, init.replicas, new Ring([], init.virtualIds))
+  }
+
+  /** The ring of the current view. */
+  get current (): Ring {
+    return this.lookup.current
+  }
+
+  /** Names the current owner set: equal ids, equal owners for every key. */
+  get viewId (): string {
+    return this.lookup.viewId
+  }
+
+  /** A new view: the ring of these members' owners. */
+  rebuild (members: Iterable<OwnerCandidate>): void {
+    this.lookup.use(this.ring(members))
+  }
+
+  /** The ring these members would make; `without` leaves one out (this peer, before it leaves). */
+  ring (members: Iterable<OwnerCandidate>, without?: string): Ring {
+    const owners = []
+    for (const member of members) {
+      if (member.role !== 'owner' || member.peerId === without) continue
+      owners.push({ peerId: member.peerId, kadId: this.kadIdOf(member.peerId), weight: member.weight })
+    }
+    return new Ring(owners, this.init.virtualIds)
+  }
+
+  /** A member that left: its id need not be remembered. */
+  forget (peerId: string): void {
+    this.kadIds.delete(peerId)
+  }
+
+  owners (keyspace: string, key: string): string[] {
+    return this.lookup.owners(keyspace, key)
+  }
+
+  successors (keyspace: string, key: string): string[] {
+    return this.lookup.successors(keyspace, key)
+  }
+
+  /** The owners of a key under another ring (before or after a view change). */
+  ownersIn (ring: Ring, keyspace: string, key: string): string[] {
+    return this.lookup.ownersIn(ring, keyspace, key)
+  }
+
+  private kadIdOf (peerId: string): Uint8Array {
+    let id = this.kadIds.get(peerId)
+    if (id == null) {
+      id = kadIdOfPeer(peerIdFromString(peerId).toMultihash().bytes)
+      this.kadIds.set(peerId, id)
+    }
+    return id
+  }
+}

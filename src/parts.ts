@@ -1,0 +1,183 @@
+import { Access } from './access/access.js'
+import { Penalties } from './access/penalties.js'
+import { Channels } from './channels.js'
+import { HybridClock } from './hlc.js'
+import { Invalidator } from './invalidation/invalidator.js'
+import { NearCache } from './invalidation/near-cache.js'
+import { OncePerVersion } from './invalidation/once.js'
+import { gossipOf, isRelayed } from './libp2p.js'
+import { Liveness } from './membership/liveness.js'
+import { Membership } from './membership/membership.js'
+import { FanOut } from './operations/fan-out.js'
+import { GetOperation } from './operations/get.js'
+import { ReadThroughOperation } from './operations/get-or-load.js'
+import { handlerTable, operationHandlers } from './operations/handlers.js'
+import { KeyspaceOperations } from './operations/keyspaces.js'
+import { ping } from './operations/ping.js'
+import { MeshRequests } from './operations/requests.js'
+import { SetOperation } from './operations/set.js'
+import { Ownership } from './ownership/index.js'
+import { openStream } from './protocol/open-stream.js'
+import { Rpc } from './protocol/rpc.js'
+import { Rebalance } from './rebalance/index.js'
+import { Store } from './store/index.js'
+import { entryId } from './values.js'
+import type { MeshNode } from './libp2p.js'
+import type { OperationComponents } from './operations/components.js'
+import type { ResolvedOptions } from './options.js'
+import type { Op } from './protocol/frame.js'
+import type { OpHandler } from './protocol/rpc.js'
+
+/** Every part of one peer. buildParts makes them and wires them to each other; MeshCache starts and stops them. */
+export interface Parts {
+  node: MeshNode
+  options: ResolvedOptions
+  access: Access
+  components: OperationComponents
+  membership: Membership
+  invalidator: Invalidator
+  rpc: Rpc
+  ownership: Ownership
+  rebalance: Rebalance
+  channels: Channels
+  ops: { get: GetOperation, set: SetOperation, readThrough: ReadThroughOperation, keyspaceOps: KeyspaceOperations }
+  /** The op → handler table every request, remote or to this peer itself, is served from. */
+  handlers: Map<Op, OpHandler>
+  /** `invalidate`, `member:join` and `member:leave`, for MeshCache to pass on. */
+  events: EventTarget
+  /** Set by MeshCache: whether the peer has joined and is not stopping. */
+  lifecycle: { running: boolean, startedAt: number }
+}
+
+/** Alone (the fuzz harness), a peer has no secret; createCacheOn builds the Access before the node. */
+export function defaultAccess (options: ResolvedOptions): Access {
+  return new Access({
+    mesh: options.mesh, timeoutMs: options.requestTimeoutMs, penalties: new Penalties(), maxInvalidationsPerSecond: options.limits.maxInvalidationsPerSecond
+  })
+}
+
+export function buildParts (node: MeshNode, options: ResolvedOptions, access = defaultAccess(options)): Parts {
+  const self = node.peerId.toString()
+  const { logger } = node
+  const lifecycle = { running: false, startedAt: Date.now() }
+  const events = new EventTarget()
+  const emit = (type: string, detail: unknown): void => { events.dispatchEvent(new CustomEvent(type, { detail })) }
+  const now = Date.now
+  // Without a secret no filter at all: gossip costs what it did before.
+  const gossip = gossipOf(node, access.secret ? (from, via) => access.acceptGossip(from, via) : undefined)
+  const store = new Store({ now })
+  const near = new NearCache({ ...options.nearCache, now })
+  const clock = new HybridClock(now)
+  const once = new OncePerVersion()
+  const ownership = new Ownership(options)
+  const invalidator = new Invalidator({ gossip, near, logger }, {
+    mesh: options.mesh,
+    incarnation: lifecycle.startedAt,
+    onInvalidate: (item, owner) => {
+      clock.observe(item.version)
+      if (once.first(entryId(item.keyspace, item.key), item.version)) emit('invalidate', { ...item, owner })
+    },
+    admit: (owner, items) => access.admitInvalidations(owner, items)
+  })
+  const liveness = new Liveness({
+    ping: async (peer, timeoutMs) => ping(requests, peer, timeoutMs),
+    peerStore: node.peerStore,
+    banned: peer => access.banned(peer),
+    running: () => lifecycle.running,
+    logger
+  }, options)
+  const membership: Membership = new Membership({
+    gossip,
+    probe: async peer => liveness.probe(peer),
+    redial: async member => liveness.redial(member),
+    logger
+  }, {
+    mesh: options.mesh,
+    self: { peerId: self, role: options.role, weight: options.weight, incarnation: lifecycle.startedAt },
+    heartbeatMs: options.heartbeatMs,
+    missedHeartbeats: options.missedHeartbeats,
+    addrs: () => node.getMultiaddrs().map(String),
+    load: () => store.stats().keys,
+    onJoin: (member, rejoined) => {
+      // A member vouched for by another (a JOIN reply) still proves itself to us.
+      access.meet(member.peerId)
+      void liveness.learnAddrs(member)
+      ownership.rebuild([membership.self, ...membership.members()])
+      emit('member:join', member)
+      rebalance.joined(member, rejoined)
+    },
+    onLeave: (member, reason) => {
+      const before = ownership.current
+      ownership.rebuild([membership.self, ...membership.members()])
+      ownership.forget(member.peerId)
+      // A restart is followed at once by the new incarnation's join (on the same
+      // channel, often carrying its JOIN): keep the channel, and let the join's
+      // push refill it rather than copying its keys elsewhere first.
+      if (reason !== 'restart') rpc.disconnect(member.peerId)
+      invalidator.forget(member.peerId)
+      near.dropOwner(member.peerId)
+      emit('member:leave', { peerId: member.peerId, role: member.role, reason })
+      rebalance.left(member, reason, before)
+    },
+    onAddrs: member => { void liveness.learnAddrs(member) }
+  })
+  const rpc: Rpc = new Rpc({
+    handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
+    unhandle: async protocol => { await node.unhandle(protocol) },
+    openStream: async (peer, protocol) => openStream(node, peer, protocol, options.requestTimeoutMs, membership.get(peer)?.addrs ?? []),
+    logger
+  }, {
+    timeoutMs: options.requestTimeoutMs,
+    maxFrameBytes: options.maxValueBytes + 1024 * 1024,
+    maxItems: 100_000,
+    maxInFlightPerPeer: options.limits.maxInFlightPerPeer,
+    access: access.secret
+      ? { allowed: peer => access.allowed(peer), verify: async peer => access.verify(peer), refused: () => { access.refusedRequest() } }
+      : undefined,
+    // An answer proves a member alive as well as its heartbeat does (gossip lags on a busy machine).
+    onAnswer: peer => { membership.touch(peer) },
+    onMisbehaviour: (peer, err) => {
+      components.counters.misbehaving++
+      access.misbehaved(peer, err)
+    }
+  })
+  const requests = new MeshRequests({ self, rpc })
+  const view = {
+    owners: (keyspace: string, key: string) => ownership.owners(keyspace, key),
+    successors: (keyspace: string, key: string) => ownership.successors(keyspace, key),
+    viewId: () => ownership.viewId,
+    isMember: (peer: string) => membership.has(peer)
+  }
+  const partial = { self, settings: options, store, near, clock, invalidator, requests, view, now, logger }
+  const components: OperationComponents = {
+    ...partial,
+    fanOut: new FanOut(partial),
+    counters: { hits: 0, misses: 0, loads: 0, sets: 0, deletes: 0, misbehaving: 0 },
+    keyspaces: new Map()
+  }
+  const ops = {
+    get: new GetOperation(components),
+    set: new SetOperation(components),
+    readThrough: new ReadThroughOperation(components),
+    keyspaceOps: new KeyspaceOperations({ ...components, members: () => membership.members().map(m => m.peerId) })
+  }
+  const rebalance: Rebalance = new Rebalance({ ...components, membership, ownership }, options)
+  const handlers = handlerTable([operationHandlers({ ...ops, keyspaces: ops.keyspaceOps, apply: components }), rebalance.handlers()], peer => { membership.touch(peer) })
+  requests.serveLocally(handlers)
+  for (const [op, handler] of handlers) rpc.on(op, handler)
+  ownership.rebuild([membership.self])
+
+  node.addEventListener('peer:disconnect', evt => {
+    access.disconnected(evt.detail.toString())
+    membership.connectionClosed(evt.detail.toString())
+  })
+  node.addEventListener('connection:open', evt => {
+    const peer = evt.detail.remotePeer
+    access.meet(peer.toString())
+    // A direct connection to a peer we reached through the relay: requests
+    // move to it (the old channel finishes what it carries).
+    if (!isRelayed(evt.detail.remoteAddr) && node.getConnections(peer).some(c => isRelayed(c.remoteAddr))) rpc.retire(peer.toString())
+  })
+  const channels = new Channels({ gossip, logger }, options)
+  return { node, options, access, components, membership, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle }
+}
