@@ -19,7 +19,6 @@ import { concat, cuts, frameSpec, hostileStream, resolveFrame, split, validStrea
 import { Harness, MAX_FRAME_BYTES } from './fuzz-harness.js'
 import type { FrameSpec } from './fuzz-frames.js'
 import type { FrameLimits } from '../src/protocol/codec.js'
-import type { Uint8ArrayList } from 'uint8arraylist'
 
 // ---------------------------------------------------------------------------
 // Decoder
@@ -31,12 +30,6 @@ const MAX_PREFIX_BYTES = 5
 /** The frames re-encoded back to back, and the first error by its code. */
 interface Decoded { frames: Uint8Array, error?: string }
 
-function buffered (decoder: FrameDecoder): number {
-  const buffer = (decoder as unknown as { buffer?: Uint8ArrayList }).buffer
-  if (buffer == null) throw new Error('FrameDecoder no longer has a `buffer`: update the memory check')
-  return buffer.byteLength
-}
-
 function decode (chunks: Uint8Array[], limits = DECODER_LIMITS): Decoded {
   const decoder = new FrameDecoder(limits)
   const frames: Uint8Array[] = []
@@ -44,7 +37,7 @@ function decode (chunks: Uint8Array[], limits = DECODER_LIMITS): Decoded {
     for (const chunk of chunks) {
       for (const frame of decoder.push(chunk)) frames.push(encodeFrame(frame))
       // A frame over the bound is refused from its prefix alone, never buffered whole.
-      assert.ok(buffered(decoder) < limits.maxFrameBytes + MAX_PREFIX_BYTES, `decoder holds ${buffered(decoder)} bytes`)
+      assert.ok(decoder.buffered < limits.maxFrameBytes + MAX_PREFIX_BYTES, `decoder holds ${decoder.buffered} bytes`)
     }
   } catch (err) {
     if (err instanceof assert.AssertionError) throw err

@@ -27,6 +27,11 @@ export function encodeFrame (frame: Partial<Frame>): Uint8Array {
  */
 export class FrameDecoder {
   private readonly buffer = new Uint8ArrayList()
+
+  /** Bytes held for a frame not complete yet (bounded by maxFrameBytes plus a length prefix). */
+  get buffered (): number {
+    return this.buffer.byteLength
+  }
   private readonly limits: FrameLimits
 
   constructor (limits: FrameLimits) {

@@ -56,7 +56,7 @@ export class Ledger {
     this.keys = Array.from({ length: keyCount }, (_, i) => `${prefix}:${i}`)
   }
 
-  async write (cache: MeshCache, key: string): Promise<void> {
+  async write (cache: Pick<MeshCache, 'set'>, key: string): Promise<void> {
     const seq = ++this.seq
     await this.timed(async () => {
       await cache.set(key, seq)
@@ -67,7 +67,7 @@ export class Ledger {
     })
   }
 
-  async read (cache: MeshCache, key: string): Promise<void> {
+  async read (cache: Pick<MeshCache, 'get'>, key: string): Promise<void> {
     const began = Date.now()
     const known = this.latestBefore(key, began)
     await this.timed(async () => {
@@ -96,7 +96,7 @@ export class Ledger {
   }
 
   /** Runs `callers` loops of 1 write in `writeEvery` operations until `stop()` resolves true. */
-  async run (writer: MeshCache, reader: MeshCache, callers: number, writeEvery: number, stop: () => boolean): Promise<void> {
+  async run (writer: Pick<MeshCache, 'set'>, reader: Pick<MeshCache, 'get'>, callers: number, writeEvery: number, stop: () => boolean): Promise<void> {
     await Promise.all(Array.from({ length: callers }, async (_, w) => {
       for (let i = 0; !stop(); i++) {
         const key = this.keys[(w * 7919 + i * 104729) % this.keys.length]

@@ -69,12 +69,12 @@ describe('lost invalidations', () => {
     // bound by at most the get that fetched the copy took: the slack is the
     // longest get of the run.
     let slackMs = 0
-    const timed = {
+    const timed: Pick<MeshCache, 'get'> = {
       get: async (key: string) => {
         const start = performance.now()
         try { return await reader.get(key) } finally { slackMs = Math.max(slackMs, Math.ceil(performance.now() - start)) }
       }
-    } as unknown as MeshCache
+    }
     const ledger = new Ledger(40, 'lost')
     // Time-bound, but on a starved machine it goes on (20 s at most) until
     // enough invalidations have been seen to tell a gap from luck.
