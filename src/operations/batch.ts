@@ -3,8 +3,8 @@ import { nextTurn } from '../util/next-turn.js'
 import type { Entry, Frame } from '../protocol/frame.js'
 
 /** A batch leaves early once it holds this much, well under the receiver's frame bound. */
-const MAX_BATCH_BYTES = 256 * 1024
-const MAX_BATCH_ITEMS = 1024
+export const MAX_COALESCED_BYTES = 256 * 1024
+export const MAX_COALESCED_ITEMS = 1024
 
 type Send = (peer: string, frame: Partial<Frame>) => Promise<Frame>
 
@@ -65,7 +65,7 @@ export class Batches {
     const answer = new Promise<Frame>((resolve, reject) => {
       batch.waiters.push({ start, count: items.length, resolve, reject })
     })
-    if (batch.bytes >= MAX_BATCH_BYTES || start + items.length >= MAX_BATCH_ITEMS) this.flush(id, batch)
+    if (batch.bytes >= MAX_COALESCED_BYTES || start + items.length >= MAX_COALESCED_ITEMS) this.flush(id, batch)
     return answer
   }
 

@@ -1,13 +1,15 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { withRetries } from './retry.js'
-import type { OperationComponents } from './components.js'
+import type { OperationComponents, Settings } from './components.js'
 import type { Entry, Frame } from '../protocol/frame.js'
 import type { Logger } from '@libp2p/interface'
 
 /** A batch frame stays well under the receiver's frame bound. */
 export const MAX_BATCH_BYTES = 512 * 1024
 
-export type FanOutComponents = Pick<OperationComponents, 'requests' | 'view' | 'now' | 'settings' | 'logger'>
+export type FanOutComponents = Pick<OperationComponents, 'requests' | 'view' | 'now' | 'logger'> & {
+  settings: Pick<Settings, 'requestTimeoutMs'>
+}
 
 /**
  * Sends keys to all of their owners, one frame per owner, and merges the

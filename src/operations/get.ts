@@ -4,12 +4,14 @@ import { inParts } from './batch.js'
 import { groupByOwners } from './components.js'
 import { fromWire, isStale, toWire } from './entries.js'
 import { withRetries } from './retry.js'
-import type { OperationComponents } from './components.js'
+import type { OperationComponents, Settings } from './components.js'
 import type { Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 import type { Logger } from '@libp2p/interface'
 
-export type GetComponents = Pick<OperationComponents, 'self' | 'store' | 'near' | 'clock' | 'view' | 'requests' | 'now' | 'settings' | 'logger'>
+export type GetComponents = Pick<OperationComponents, 'self' | 'store' | 'near' | 'clock' | 'view' | 'requests' | 'now' | 'logger'> & {
+  settings: Pick<Settings, 'requestTimeoutMs'>
+}
 
 type Hits = Map<string, { entry: StoredEntry, owner: string }>
 

@@ -79,7 +79,7 @@ export class SetOperation {
       const strays: Entry[] = []
       for (const entry of list) (view.owners(keyspace, entry.key).includes(self) ? owned : strays).push(entry)
       const sendOwned = async (): Promise<void> => {
-        await send(owned).catch((err: Error) => { this.log('forwarding %d owned entries failed (kept here): %s', owned.length, err.message) })
+        await send(owned).catch((err: Error) => { this.log.trace('forwarding %d owned entries failed (kept here): %s', owned.length, err.message) })
       }
       return [owned.length > 0 ? sendOwned() : undefined, strays.length > 0 ? send(strays) : undefined]
     }))

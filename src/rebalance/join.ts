@@ -4,16 +4,22 @@ import { checkedMember } from '../membership/member.js'
 import { Op } from '../protocol/frame.js'
 import { wireNumber } from '../util/wire.js'
 import type { RebalanceComponents } from './components.js'
+import type { Settings } from '../operations/components.js'
 import type { MemberInfo } from '../membership/membership.js'
 import type { Frame, Member as WireMember } from '../protocol/frame.js'
 import type { Logger } from '@libp2p/interface'
+
+/** What joining needs: the view to fill, a way to ask, and the mesh's name. */
+export type JoinComponents = Pick<RebalanceComponents, 'membership' | 'requests'> & {
+  settings: Pick<Settings, 'mesh' | 'requestTimeoutMs'>
+}
 
 /**
  * Newcomer: learns the view from the first seed that answers, then joins every
  * member, which hands over the keys this peer now owns. Returns the number of
  * members joined; 0 when no seed answered (first peer of a mesh).
  */
-export async function join (c: RebalanceComponents, log: Logger, seeds: string[]): Promise<number> {
+export async function join (c: JoinComponents, log: Logger, seeds: string[]): Promise<number> {
   const { membership, requests, settings } = c
   const self = toWireMember(membership.self)
   const timeoutMs = settings.requestTimeoutMs * 6
@@ -41,7 +47,7 @@ export async function join (c: RebalanceComponents, log: Logger, seeds: string[]
 }
 
 /** Member: a newcomer announces itself; `push` hands it its keys before the answer. */
-export async function handleJoin (c: RebalanceComponents, frame: Frame, peer: string, push: (peer: string) => Promise<void>): Promise<Partial<Frame>> {
+export async function handleJoin (c: Omit<JoinComponents, 'requests'>, frame: Frame, peer: string, push: (peer: string) => Promise<void>): Promise<Partial<Frame>> {
   const { membership, settings } = c
   if (frame.mesh !== settings.mesh) {
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, `this peer serves mesh ${JSON.stringify(settings.mesh)}, not ${JSON.stringify(frame.mesh)}`)
@@ -54,7 +60,7 @@ export async function handleJoin (c: RebalanceComponents, frame: Frame, peer: st
 }
 
 /** Member: a peer says goodbye (it has handed off its keys already). */
-export async function handleLeave (c: RebalanceComponents, peer: string): Promise<Partial<Frame>> {
+export async function handleLeave (c: { membership: Pick<RebalanceComponents['membership'], 'remove'> }, peer: string): Promise<Partial<Frame>> {
   c.membership.remove(peer, 'leave')
   return {}
 }

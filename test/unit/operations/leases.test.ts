@@ -14,7 +14,7 @@ function track (promise: Promise<Partial<Frame>>): { readonly outcome: Outcome }
 
 const flush = async (): Promise<void> => { await vi.advanceTimersByTimeAsync(0) }
 const codeOf = (o: Outcome): string | undefined => o.state === 'rejected' ? (o.err as MeshCacheError).code : undefined
-const entry = { entries: [{ keyspace: 's', key: 'k', value: new Uint8Array([1]), version: 3n, expiresAt: 0n }] }
+const entry: Partial<Frame> = { entries: [{ keyspace: 's', key: 'k', value: new Uint8Array([1]), version: 3n, expiresAt: 0n, staleAt: 0n }] }
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
@@ -231,5 +231,7 @@ describe('LeaseTable', () => {
     expect(codeOf(wb.outcome)).toBe('ERR_CLOSED')
     expect(table.size).toBe(0)
     expect(vi.getTimerCount()).toBe(0)
+    // Tokens 1 and 2 were out: the next lease is numbered from 1 again.
+    expect((await table.acquire('c', 'p1', true, 10_000)).lease).toBe(1n)
   })
 })

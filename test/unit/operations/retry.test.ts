@@ -1,13 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ErrorCodes, MeshCacheError } from '../../../src/errors.js'
-import { toAllOwners } from '../../../src/operations/fan-out.js'
 import { RETRY_PAUSES_MS, withRetries } from '../../../src/operations/retry.js'
-import { Frame, Op } from '../../../src/protocol/frame.js'
-import type { Context } from '../../../src/operations/context.js'
+import type { RetryComponents } from '../../../src/operations/retry.js'
 
 const TIMEOUT_MS = 5_000
 const closed = (): MeshCacheError => new MeshCacheError(ErrorCodes.UNAVAILABLE, 'connection to p closed')
-const EMPTY = Frame.decode(new Uint8Array(0))
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
@@ -17,7 +14,7 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const ctx = { now: () => Date.now(), settings: { requestTimeoutMs: TIMEOUT_MS } } as unknown as Context
+const ctx: RetryComponents = { now: () => Date.now(), settings: { requestTimeoutMs: TIMEOUT_MS } }
 
 /** An attempt that fails with `errors` in turn, then answers 'ok'; records when each attempt began. */
 function failing (...errors: Error[]): { attempt: () => Promise<string>, starts: number[] } {
@@ -77,47 +74,5 @@ describe('withRetries', () => {
     const outcome = await settle(withRetries(ctx, async () => { attempts++; return slow() }, () => true))
     expect((outcome as MeshCacheError).code).toBe(ErrorCodes.TIMEOUT)
     expect(attempts).toBe(2)
-  })
-})
-
-describe('toAllOwners', () => {
-  /** A context whose owners are b and c; `reply(owner, n)` answers (or throws) the owner's n-th request. */
-  function fanOutContext (reply: (owner: string, n: number) => Partial<Frame>, members = new Set(['b', 'c'])): { ctx: Context, asked: Map<string, number> } {
-    const asked = new Map<string, number>()
-    const request = async (owner: string): Promise<Frame> => {
-      const n = asked.get(owner) ?? 0
-      asked.set(owner, n + 1)
-      return { ...EMPTY, ...reply(owner, n) }
-    }
-    const fan = {
-      ...ctx,
-      self: 'a',
-      owners: () => ['b', 'c'],
-      membership: { has: (peer: string) => members.has(peer) },
-      batches: { request },
-      rpc: { request }
-    } as unknown as Context
-    return { ctx: fan, asked }
-  }
-  const write = (c: Context): Promise<boolean[]> => toAllOwners(c, 'ks', ['k'], () => ({ op: Op.SET, entries: [] }))
-
-  it('a write lands when its owners\' connections close under the first attempts', async () => {
-    const { ctx: c, asked } = fanOutContext((owner, n) => {
-      if (owner === 'b' && n < 2) throw closed()
-      if (owner === 'c') throw closed()
-      return { found: [true] }
-    })
-    const outcome = write(c)
-    await vi.runAllTimersAsync()
-    expect(await outcome).toEqual([true])
-    expect(Object.fromEntries(asked)).toEqual({ b: 3, c: 3 })
-  })
-
-  it('fails with ERR_UNAVAILABLE when no owner answers, without retrying owners that left', async () => {
-    const { ctx: c, asked } = fanOutContext(() => { throw closed() }, new Set())
-    const outcome = write(c).catch((err: MeshCacheError) => err)
-    await vi.runAllTimersAsync()
-    expect((await outcome as MeshCacheError).code).toBe(ErrorCodes.UNAVAILABLE)
-    expect(Object.fromEntries(asked)).toEqual({ b: 1, c: 1 })
   })
 })
