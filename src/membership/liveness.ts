@@ -66,8 +66,10 @@ export class Liveness {
         return []
       }
     })
-    await this.c.peerStore.merge(peerIdFromString(member.peerId), { multiaddrs: addrs }).catch((err: Error) => {
+    try {
+      await this.c.peerStore.merge(peerIdFromString(member.peerId), { multiaddrs: addrs })
+    } catch (err) {
       this.log.error('storing the addresses of %s failed: %e', member.peerId, err)
-    })
+    }
   }
 }
