@@ -9,6 +9,7 @@ import { deriveKey } from './access/key.js'
 import { Penalties } from './access/penalties.js'
 import { MeshCache } from './cache.js'
 import { buildParts } from './parts.js'
+import { gossipMacWith } from './util/envelope.js'
 import { createMeshNode } from './libp2p.js'
 import { resolveOptions } from './options.js'
 import type { MeshNode, PlatformOptions } from './libp2p.js'
@@ -46,8 +47,10 @@ export interface Platform {
  */
 export async function createCacheOn (platform: Platform, options: CacheOptions = {}): Promise<MeshCache> {
   const resolved = resolveOptions(options)
-  // The secret becomes a key here and lives on only inside the MAC's closure.
-  const mac = options.secret !== undefined ? macWith(await deriveKey(options.secret, resolved.mesh)) : undefined
+  // The secret becomes a key here and lives on only inside the MACs' closures (handshake, gossip).
+  const key = options.secret !== undefined ? await deriveKey(options.secret, resolved.mesh) : undefined
+  const mac = key != null ? macWith(key) : undefined
+  const gossipMac = key != null ? gossipMacWith(key) : undefined
   const access = new Access({
     mesh: resolved.mesh,
     mac,
@@ -59,7 +62,7 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
     score: peer => access.score(peer),
     gater: banGater(peer => access.banned(peer))
   })
-  const cache = new MeshCache(buildParts(node, resolved, access))
+  const cache = new MeshCache(buildParts(node, resolved, access, gossipMac))
   try {
     await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(node) : undefined)
     platform.started?.(cache)

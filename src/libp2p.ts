@@ -2,18 +2,28 @@ import { gossipsub } from '@chainsafe/libp2p-gossipsub'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import { TopicValidatorResult } from '@libp2p/interface'
+import { StrictNoSign, TopicValidatorResult } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { createLibp2p } from 'libp2p'
 import { SCORE_THRESHOLDS } from './access/score.js'
+import { Sealer, fastMessageId, latin1, messageId, open } from './util/envelope.js'
+import type { GossipMac, Opened } from './util/envelope.js'
 import type { GossipHandler, Gossip } from './util/gossip.js'
 import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
 import type { KadDHT } from '@libp2p/kad-dht'
-import type { ConnectionGater, Libp2p, PubSub } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, Message, PubSub } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Libp2pOverrides } from './options.js'
 
+/**
+ * How often libp2p's connection monitor pings each connection (its default is
+ * 10 s). Each ping opens a stream (~1 ms of CPU for both ends): in a mesh
+ * where every peer is connected to every other that is N² pings, and 32 idle
+ * peers spent 0.14 cores on them at 10 s.
+ */
+const CONNECTION_PING_INTERVAL_MS = 30_000
 /** How long libp2p's connection monitor lets a ping take before it aborts the connection. */
 const CONNECTION_PING_TIMEOUT_MS = 20_000
 /** Ping streams one peer may open to another at once (see the ping service below). */
@@ -59,13 +69,13 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
       maxIncomingPendingConnections: 100,
       ...platform.connectionManager
     },
-    // libp2p pings every connection each 10 s and aborts it when a ping fails
-    // or takes over 5 s. Tabs and relays starved of CPU (8 tabs on 2 cores)
+    // libp2p pings every connection (each 30 s here) and aborts it when a ping
+    // fails or takes over 5 s. Tabs and relays starved of CPU (8 tabs on 2 cores)
     // took that long while working, and an aborted relay connection takes a
     // tab's reservation and every relayed connection with it. A ping may now
     // take 20 s; one the other end resets still aborts the connection, which
     // also clears dead ones (switching aborts off left gossipsub on them).
-    connectionMonitor: { pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS } },
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS, pingTimeout: { minTimeout: CONNECTION_PING_TIMEOUT_MS } },
     start: false,
     connectionGater: composeGaters(platform.connectionGater, connectionGater, guard?.gater),
     connectionEncrypters: [noise()],
@@ -81,9 +91,29 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
         // Membership heartbeats go out before anyone else has subscribed.
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
-        // 200 ms meshes form in ~0.6 s instead of ~2.2 s (LIBP2P-NOTES.md).
-        heartbeatInterval: 200,
+        // Every copy of a message costs ~0.25 ms of the stack per side here
+        // (noise, yamux, framing), and flood publishing already hands each one
+        // to every peer its origin is connected to, which in a cache mesh is
+        // nearly all: the mesh only has to reach the rest. With gossipsub's
+        // D=6 each peer received each heartbeat ~5 times; 32 idle peers in one
+        // process used 0.55 cores at D=6 and a 200 ms heartbeat, 0.32 with
+        // these (bench/README.md). Meshes form within a second or two; flood
+        // publishing does not wait for them.
+        heartbeatInterval: 1_000,
+        D: 2,
+        Dlo: 2,
+        Dhi: 3,
+        Dout: 1,
+        Dlazy: 2,
+        gossipFactor: 0.05,
         fallbackToFloodsub: false,
+        // No Ed25519 signature per message (~0.25 ms to sign, as much to
+        // verify, here): the envelope names the origin, a MAC under the mesh
+        // key proves membership (util/envelope.ts), and the id is origin + seq.
+        globalSignaturePolicy: StrictNoSign,
+        msgIdFn: msg => messageId(msg.data),
+        fastMsgIdFn: msg => msg.data != null ? fastMessageId(msg.data) : '',
+        msgIdToStrFn: latin1,
         // Not on relayed ("limited") connections: gossipsub keeps a peer's
         // stream on the first connection it saw, and a tab pair's first is
         // relayed, so all gossip between tabs went through the relay twice
@@ -93,7 +123,10 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
         runOnLimitedConnection: false,
         // Unproven and penalized peers score low enough that gossipsub stops
         // sending to them, and (once penalized) stops listening (access/score.ts).
-        scoreParams: guard != null ? { appSpecificScore: guard.score, appSpecificWeight: 1 } : {},
+        // Peers on one host, or behind one NAT or load balancer, are the normal
+        // case for a cache mesh: gossipsub's colocation penalty (-5 per peer
+        // past 10 on an address) graylisted them all and emptied the meshes.
+        scoreParams: { IPColocationFactorWeight: 0, ...(guard != null ? { appSpecificScore: guard.score, appSpecificWeight: 1 } : {}) },
         scoreThresholds: SCORE_THRESHOLDS
       }),
       dht: kadDHT({
@@ -134,45 +167,73 @@ export function composeGaters (...gaters: Array<ConnectionGater | undefined>): C
   return composed as ConnectionGater
 }
 
+/** How gossip is checked: the MAC of a mesh with a secret, and who may be heard (access/). */
+export interface GossipGuard {
+  mac?: GossipMac
+  /** false: the message is neither delivered nor forwarded (gossipsub's IGNORE, no score penalty). */
+  accept?: (origin: string, via: string) => boolean
+}
+
+/** Origins seen to be peer ids; an origin that is not one would reach the ring. */
+const MAX_KNOWN_ORIGINS = 10_000
+
 /**
  * Adapts libp2p pubsub to the narrow Gossip interface, one handler set per
- * topic. With `accept`, each topic gets a validator: a message it refuses is
- * neither delivered nor forwarded (gossipsub's IGNORE, no score penalty).
+ * topic. Every message is an envelope (util/envelope.ts) naming its origin;
+ * each topic's validator opens it, so a malformed one, a wrong MAC or an
+ * origin that is not a peer id is rejected before it is delivered or
+ * forwarded, and `accept` may ignore the rest.
  */
-export function gossipOf (node: MeshNode, accept?: (from: string, via: string) => boolean): Gossip {
-  const log = node.logger.forComponent('meshcache:libp2p')
+export function gossipOf (node: MeshNode, guard: GossipGuard = {}): Gossip {
+  const log = node.logger.forComponent('meshcache:gossip')
+  const self = node.peerId.toString()
   const pubsub = node.services.pubsub
+  const sealer = new Sealer(self, guard.mac)
   const handlers = new Map<string, Set<GossipHandler>>()
-  pubsub.addEventListener('message', evt => {
-    const message = evt.detail
-    if (message.type !== 'signed') {
-      // We only trust messages whose sender is proven.
-      log.trace('ignored an unsigned gossip message on %s', message.topic)
-      return
+  // The validator's work, for the delivery of the same message.
+  const opened = new WeakMap<Message, Opened>()
+  const origins = new Set<string>()
+  const validate = (via: string, message: Message): TopicValidatorResult => {
+    const envelope = open(message.topic, message.data, guard.mac)
+    if (typeof envelope === 'string') {
+      log('rejected a gossip message on %s via %s: %s', message.topic, via, envelope)
+      return TopicValidatorResult.Reject
     }
-    const set = handlers.get(message.topic)
-    if (set == null) return
-    const from = message.from.toString()
+    if (!origins.has(envelope.origin)) {
+      if (!isPeerId(envelope.origin)) {
+        log('rejected a gossip message on %s via %s: its origin is no peer id', message.topic, via)
+        return TopicValidatorResult.Reject
+      }
+      if (origins.size >= MAX_KNOWN_ORIGINS) origins.clear()
+      origins.add(envelope.origin)
+    }
+    if (envelope.origin === self || (guard.accept != null && !guard.accept(envelope.origin, via))) return TopicValidatorResult.Ignore
+    opened.set(message, envelope)
+    return TopicValidatorResult.Accept
+  }
+  pubsub.addEventListener('gossipsub:message', evt => {
+    const { msg, propagationSource } = evt.detail
+    const envelope = opened.get(msg)
+    const set = handlers.get(msg.topic)
+    if (envelope == null || set == null) return
+    const via = propagationSource.toString()
     for (const handler of set) {
       try {
-        handler(message.data, from)
+        handler(envelope.payload, envelope.origin, via)
       } catch (err) {
         // A handler's bug must not stop delivery to the others.
-        log.error('a handler of %s threw on a message from %p: %e', message.topic, message.from, err)
+        log.error('a handler of %s threw on a message from %s: %e', msg.topic, envelope.origin, err)
       }
     }
   })
   return {
-    publish: async (topic, data) => { await pubsub.publish(topic, data) },
+    publish: async (topic, data) => { await pubsub.publish(topic, sealer.seal(topic, data)) },
     subscribe: (topic, handler) => {
       let set = handlers.get(topic)
       if (set == null) {
         set = new Set()
         handlers.set(topic, set)
-        if (accept != null) {
-          pubsub.topicValidators.set(topic, (via, message) =>
-            message.type === 'signed' && accept(message.from.toString(), via.toString()) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore)
-        }
+        pubsub.topicValidators.set(topic, (via, message) => validate(via.toString(), message))
         pubsub.subscribe(topic)
       }
       set.add(handler)
@@ -185,6 +246,16 @@ export function gossipOf (node: MeshNode, accept?: (from: string, via: string) =
         }
       }
     }
+  }
+}
+
+function isPeerId (text: string): boolean {
+  try {
+    peerIdFromString(text)
+    return true
+  } catch {
+    // Not a peer id: the caller rejects the message and says so.
+    return false
   }
 }
 

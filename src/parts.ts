@@ -23,6 +23,7 @@ import { Rebalance } from './rebalance/index.js'
 import { Store } from './store/index.js'
 import { entryId } from './values.js'
 import type { MeshNode } from './libp2p.js'
+import type { GossipMac } from './util/envelope.js'
 import type { OperationComponents } from './operations/components.js'
 import type { ResolvedOptions } from './options.js'
 import type { Op } from './protocol/frame.js'
@@ -56,15 +57,16 @@ export function defaultAccess (options: ResolvedOptions): Access {
   })
 }
 
-export function buildParts (node: MeshNode, options: ResolvedOptions, access = defaultAccess(options)): Parts {
+/** `gossipMac`: the mesh key's MAC over gossip, with a secret (createCacheOn derives it with the handshake's). */
+export function buildParts (node: MeshNode, options: ResolvedOptions, access = defaultAccess(options), gossipMac?: GossipMac): Parts {
   const self = node.peerId.toString()
   const { logger } = node
   const lifecycle = { running: false, startedAt: Date.now() }
   const events = new EventTarget()
   const emit = (type: string, detail: unknown): void => { events.dispatchEvent(new CustomEvent(type, { detail })) }
   const now = Date.now
-  // Without a secret no filter at all: gossip costs what it did before.
-  const gossip = gossipOf(node, access.secret ? (from, via) => access.acceptGossip(from, via) : undefined)
+  // Without a secret no MAC and no filter: gossip costs only its envelope.
+  const gossip = gossipOf(node, { mac: gossipMac, accept: access.secret ? (from, via) => access.acceptGossip(from, via) : undefined })
   const store = new Store({ now })
   const near = new NearCache({ ...options.nearCache, now })
   const clock = new HybridClock(now)

@@ -2,6 +2,7 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
+import { equalBytes } from '../util/bytes.js'
 import { FramedStream } from './framed.js'
 import type { Logger, Stream } from '@libp2p/interface'
 
@@ -113,12 +114,4 @@ function concat (...parts: Uint8Array[]): Uint8Array {
   let offset = 0
   for (const part of parts) { out.set(part, offset); offset += part.byteLength }
   return out
-}
-
-/** Compares in time that depends only on the length, so a proof cannot be guessed byte by byte. */
-export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  let diff = 0
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i] ^ b[i]
-  return diff === 0
 }

@@ -18,6 +18,7 @@ export interface Heartbeat {
   addrs: string[]
   leaving: boolean
   keys: bigint
+  periodMs: number
 }
 
 export namespace Heartbeat {
@@ -67,6 +68,11 @@ export namespace Heartbeat {
           w.uint64(obj.keys)
         }
 
+        if ((obj.periodMs != null && obj.periodMs !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.periodMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -78,7 +84,8 @@ export namespace Heartbeat {
           beat: 0n,
           addrs: [],
           leaving: false,
-          keys: 0n
+          keys: 0n,
+          periodMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -117,6 +124,10 @@ export namespace Heartbeat {
             }
             case 7: {
               obj.keys = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.periodMs = reader.uint32()
               break
             }
             default: {

@@ -13,6 +13,8 @@ export interface Member {
   lastSeen: number
   /** Entries the member said it holds, from its last heartbeat. */
   keys: number
+  /** When its next heartbeat is due, as its last one said (the period grows with the mesh). */
+  periodMs?: number
 }
 
 export type LeaveReason = 'leave' | 'dead' | 'restart'

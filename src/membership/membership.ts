@@ -2,6 +2,7 @@ import { encodeExact, wireNumber } from '../util/wire.js'
 import { topicOf } from '../util/gossip.js'
 import { Heartbeat } from './heartbeat.js'
 import { checkedMember } from './member.js'
+import { heartbeatPeriod } from './period.js'
 import type { LeaveReason, Member, Role } from './member.js'
 import type { Gossip } from '../util/gossip.js'
 import type { ComponentLogger, Logger } from '@libp2p/interface'
@@ -40,6 +41,8 @@ export interface MembershipComponents {
 }
 
 const MAX_DEPARTED = 10_000
+/** A newcomer's answer goes out within this (or the period, if shorter). */
+const SOON_MS = 500
 /** What a removal logs when its caller says no more (a LEAVE request, a peer refused by access/). */
 const LEFT_BECAUSE: Record<LeaveReason, string> = { leave: 'it said goodbye', dead: 'declared dead', restart: 'it restarted' }
 /** Members declared dead and still being re-dialled, at most (the longest dead go first). */
@@ -83,6 +86,9 @@ export class Membership {
   private timer?: ReturnType<typeof setInterval>
   private unsubscribe?: () => void
   private beat = 0
+  private lastPublished = -Infinity
+  /** A heartbeat due soon for newcomers (announceSoon). */
+  private soon?: ReturnType<typeof setTimeout>
   /** Members being probed, so a slow probe is not started twice. */
   private readonly probing = new Set<string>()
   private readonly lost = new Map<string, Lost>()
@@ -101,7 +107,7 @@ export class Membership {
   }
 
   start (): void {
-    this.unsubscribe = this.components.gossip.subscribe(this.topic, (data, from) => { this.onHeartbeat(data, from) })
+    this.unsubscribe = this.components.gossip.subscribe(this.topic, (data, from, via) => { this.onHeartbeat(data, from, via) })
     this.timer = setInterval(() => { this.tick() }, this.init.heartbeatMs)
     const { self } = this.init
     this.log('started as %s (%s, weight %d, incarnation %d): a heartbeat every %d ms, dead after %d missed',
@@ -112,6 +118,7 @@ export class Membership {
   /** Says goodbye on gossip and stops watching. */
   async stop (): Promise<void> {
     clearInterval(this.timer)
+    clearTimeout(this.soon)
     this.log('stopping: saying goodbye to %d members', this.view.size)
     await this.publish(true).catch((err: Error) => { this.log.error('the goodbye heartbeat failed: %e', err) })
     this.unsubscribe?.()
@@ -277,17 +284,39 @@ export class Membership {
     this.departed.set(peerId, incarnation)
   }
 
+  /** This peer's heartbeat period now (period.ts). */
+  period (): number {
+    return heartbeatPeriod(this.init.heartbeatMs, this.view.size + 1)
+  }
+
   private tick (): void {
-    this.announce()
     const now = this.now()
-    const deadline = now - this.init.heartbeatMs * this.init.missedHeartbeats
+    if (now - this.lastPublished >= this.period() - this.init.heartbeatMs / 2) this.announce()
     for (const member of [...this.view.values()]) {
-      if (member.lastSeen < deadline) this.suspect(member.peerId, `silent for ${Math.floor((now - member.lastSeen) / this.init.heartbeatMs)} heartbeats`)
+      // A member known only from a JOIN has not said its period yet: ours is the best guess.
+      const period = Math.max(this.init.heartbeatMs, member.periodMs ?? this.period())
+      if (now - member.lastSeen > period * this.init.missedHeartbeats) {
+        this.suspect(member.peerId, `silent for ${Math.floor((now - member.lastSeen) / period)} heartbeats of ${period} ms`)
+      }
     }
     this.redialLost()
   }
 
+  /**
+   * A newcomer hears from this peer soon rather than a whole period later,
+   * but many newcomers within a moment (a deploy starting every instance)
+   * share one heartbeat, not one each.
+   */
+  private announceSoon (): void {
+    if (this.soon != null) return
+    this.soon = setTimeout(() => {
+      this.soon = undefined
+      this.announce()
+    }, Math.random() * Math.min(this.period(), SOON_MS))
+  }
+
   private async publish (leaving: boolean): Promise<void> {
+    this.lastPublished = this.now()
     const { self } = this.init
     await this.components.gossip.publish(this.topic, encodeExact(Heartbeat.codec(), {
       role: self.role,
@@ -296,11 +325,12 @@ export class Membership {
       beat: BigInt(++this.beat),
       addrs: this.init.addrs(),
       leaving,
-      keys: BigInt(this.init.load())
+      keys: BigInt(this.init.load()),
+      periodMs: this.period()
     }))
   }
 
-  private onHeartbeat (data: Uint8Array, from: string): void {
+  private onHeartbeat (data: Uint8Array, from: string, via: string): void {
     let beat: Heartbeat
     try {
       beat = Heartbeat.decode(data, { limits: { addrs: 64 } })
@@ -315,6 +345,15 @@ export class Membership {
     }
     this.log.trace('heartbeat %s from %s%s', String(beat.beat), from, beat.leaving ? ' (leaving)' : '')
     const incarnation = wireNumber(beat.incarnation)
+    if (beat.leaving && via !== from) {
+      // Gossip names its origin without a signature: a goodbye handed on by
+      // another peer could be anyone's forgery (with no mesh secret, anyone's
+      // at all), and would keep this incarnation out. Only the leaver's own
+      // word counts (floodPublish hands it to every peer it is connected to);
+      // a forwarded one is a reason to check.
+      this.suspect(from, `a goodbye forwarded by ${via}`)
+      return
+    }
     if (beat.leaving) {
       // Remember the goodbye even when the member already left the view (declared
       // dead first): a delayed heartbeat of that incarnation must not bring it back.
@@ -322,8 +361,8 @@ export class Membership {
       if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave', 'its leaving heartbeat')
       return
     }
-    const isNew = this.upsert({ peerId: from, role: beat.role as Role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys) })
-    // Answer a newcomer at once so it does not wait a whole heartbeat for us.
-    if (isNew) this.announce()
+    const periodMs = beat.periodMs > 0 ? beat.periodMs : undefined
+    const isNew = this.upsert({ peerId: from, role: beat.role as Role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys), periodMs })
+    if (isNew) this.announceSoon()
   }
 }

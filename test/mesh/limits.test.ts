@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createCache } from '../../node/index.js'
 import { Invalidation } from '../../src/invalidation/message.js'
 import { Op } from '../../src/protocol/frame.js'
+import { Sealer } from '../../src/util/envelope.js'
 import { FAST, LOOPBACK, seedOf, startCluster, waitFor, waitForMembership } from '../helpers/cluster.js'
 import { sendRaw } from '../helpers/wire.js'
 import type { Cluster } from '../helpers/cluster.js'
@@ -133,8 +134,10 @@ describe('limits against a misbehaving peer', () => {
     pubsub.subscribe(topic)
     await waitFor(() => pubsub.getSubscribers(topic).some(p => p.equals(a.libp2p.peerId)), 3_000, 'the flooder to see the topic')
     const items = Array.from({ length: 500 }, (_, i) => ({ keyspace: 'default', key: `f${i}`, version: 1n }))
+    // Past the flooder's own invalidator, in envelopes as it would make them.
+    const sealer = new Sealer(flooder.peerId)
     for (let seq = 1; seq <= 10; seq++) {
-      await pubsub.publish(topic, Invalidation.encode({ incarnation: 1n, seq: BigInt(seq), items })).catch(() => {})
+      await pubsub.publish(topic, sealer.seal(topic, Invalidation.encode({ incarnation: 1n, seq: BigInt(seq), items }))).catch(() => {})
     }
     await waitFor(async () => (await a.status()).access.rejected >= 1, 3_000, 'the flood to be refused')
     await waitFor(() => a.libp2p.getConnections(flooder.libp2p.peerId).length === 0, 3_000, 'the flooder to be hung up')

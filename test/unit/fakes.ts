@@ -50,7 +50,7 @@ export class FakeGossipBus {
           if (this.drop?.(message, target.peer) === true) continue
           queueMicrotask(() => {
             // Skip handlers that unsubscribed in the meantime.
-            if (this.subs.get(topic)?.includes(target) === true) target.handler(data, peerId)
+            if (this.subs.get(topic)?.includes(target) === true) target.handler(data, peerId, peerId)
           })
         }
       },
