@@ -1,28 +1,44 @@
 /**
- * One process of the scale suite (bench/scale.ts): runs `peers` meshcache
- * peers and, on command (JSON lines on stdin), waits for full membership or
- * runs a 90/10 get/set load from all of them and prints its figures.
+ * One process of the scale suite (bench/scale.ts): starts `peers` meshcache
+ * peers at once and then, on command (JSON lines on stdin), waits for full
+ * membership, measures its idle CPU and heartbeat traffic, watches for a
+ * peer's death, or runs a 90/10 get/set load, and prints its figures.
  */
 import { createInterface } from 'node:readline'
 import { createCache } from '../node/index.js'
+import { open } from '../src/util/envelope.js'
 import { closedLoop } from './lib/measure.js'
 import type { MeshCache } from '../node/index.js'
 
 const { peers, mesh, bootstrap } = JSON.parse(process.argv[2]) as { peers: number, mesh: string, bootstrap: string[] }
 const options = { mesh, listen: ['/ip4/127.0.0.1/tcp/0'], requestTimeoutMs: 10_000 }
 const caches: MeshCache[] = []
-// The first peer of the first process seeds the mesh; the rest join through it.
-caches.push(await createCache({ ...options, bootstrap }))
+// Without a bootstrap this process seeds the mesh: its first peer starts
+// alone and says where it is, so the other processes can start at once.
+if (bootstrap.length === 0) {
+  caches.push(await createCache(options))
+  console.log(JSON.stringify({ seeds: caches[0].multiaddrs }))
+}
 const seeds = bootstrap.length > 0 ? bootstrap : caches[0].multiaddrs
-// One at a time, as a deployment rolls out: 31 simultaneous joins through one
-// seed on 2 busy cores time out.
-for (let i = 1; i < peers; i++) caches.push(await createCache({ ...options, bootstrap: seeds }))
-console.log(JSON.stringify({ ready: true, seeds: caches[0].multiaddrs }))
+caches.push(...await Promise.all(Array.from({ length: peers - caches.length }, async () => createCache({ ...options, bootstrap: seeds }))))
+console.log(JSON.stringify({ started: Date.now(), peerIds: caches.map(c => c.peerId) }))
+
+const topic = `meshcache/${mesh}/members/1`
+const heartbeat = { bytes: 0, messages: 0 }
+for (const cache of caches) {
+  cache.libp2p.services.pubsub.addEventListener('gossipsub:message', evt => {
+    if (evt.detail.msg.topic !== topic || typeof open(topic, evt.detail.msg.data) === 'string') return
+    heartbeat.bytes += evt.detail.msg.data.byteLength
+    heartbeat.messages++
+  })
+}
 
 const value = 'v'.repeat(100)
 const KEYS = 10_000
+type Command = { op: 'members', total: number, timeoutMs: number } | { op: 'idle', ms: number } | { op: 'watch', peerId: string, timeoutMs: number } |
+{ op: 'load', ms: number, inFlight: number } | { op: 'stop' }
 for await (const line of createInterface({ input: process.stdin })) {
-  const command = JSON.parse(line) as { op: 'members', total: number, timeoutMs: number } | { op: 'load', ms: number, inFlight: number } | { op: 'stop' }
+  const command = JSON.parse(line) as Command
   if (command.op === 'members') {
     const until = Date.now() + command.timeoutMs
     let seen = 0
@@ -32,6 +48,24 @@ for await (const line of createInterface({ input: process.stdin })) {
       await new Promise(resolve => setTimeout(resolve, 50))
     }
     console.log(JSON.stringify({ members: seen, at: Date.now() }))
+  } else if (command.op === 'idle') {
+    const before = { cpu: process.cpuUsage(), ...heartbeat }
+    await new Promise(resolve => setTimeout(resolve, command.ms))
+    const cpu = process.cpuUsage(before.cpu)
+    console.log(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, heartbeatBytes: heartbeat.bytes - before.bytes, heartbeats: heartbeat.messages - before.messages, peers: caches.length }))
+  } else if (command.op === 'watch') {
+    // Resolves once every peer here has dropped the member (or at the timeout).
+    const { peerId, timeoutMs } = command
+    const gone = caches.map(async cache => new Promise<number>(resolve => {
+      const timer = setTimeout(() => { resolve(NaN) }, timeoutMs)
+      cache.addEventListener('member:leave', evt => {
+        if ((evt as CustomEvent).detail.peerId !== peerId) return
+        clearTimeout(timer)
+        resolve(Date.now())
+      })
+    }))
+    console.log(JSON.stringify({ watching: true }))
+    console.log(JSON.stringify({ at: Math.max(...await Promise.all(gone)) }))
   } else if (command.op === 'load') {
     // Every peer runs its own callers; 1 in 10 operations is a write.
     const perPeer = Math.max(1, Math.round(command.inFlight / caches.length))

@@ -1,53 +1,126 @@
 /**
- * Suite 7 — scale: 32 Node peers in 4 processes (8 each): time until every
- * peer sees all 32 members, then a 90/10 get/set load from every peer (100 B
- * values over 10 000 keys, near cache on). Baseline in the same run: the same
- * load from 4 peers, one per process. Reported: ops/s, p50/p99, errors, and
- * the 32-peer throughput as a ratio of the 4-peer one (on 2 cores the work
- * per operation is what scales, not the core count).
+ * Suite 7 — scale. Meshes of 32 peers (4 processes) and 100 peers (8
+ * processes), every peer started at once, plus one process holding a single
+ * peer that is SIGKILLed at the end. Reported per mesh: time to full
+ * membership after the last peer started and from the first start, idle CPU
+ * (all processes, and per peer), heartbeat bytes received per peer per
+ * second, and the time until every peer declared the killed one dead. The
+ * 32-peer mesh also runs a 90/10 get/set load from every peer (100 B values
+ * over 10 000 keys, near cache on), against the same load from 4 peers (one
+ * per process) in the same run.
  */
 import { startChild, stopChild } from './lib/child.js'
 import { fmt, percentile, printTable, writeResult } from './lib/measure.js'
 import type { Started } from './lib/child.js'
 import type { LoopResult } from './lib/measure.js'
 
-const PROCESSES = 4
 const LOAD_MS = Number(process.env.BENCH_LOAD_MS ?? 5_000)
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000)
 const IN_FLIGHT_PER_PROCESS = 64
+const script = new URL('./scale-peers.js', import.meta.url)
 
-async function run (peersPerProcess: number): Promise<{ peers: number, membershipMs: number, membersSeen: number, opsPerSec: number, p50Ms: number, p99Ms: number, errors: number, ops: number }> {
-  const mesh = `bench-scale-${peersPerProcess}-${process.pid}`
-  const script = new URL('./scale-peers.js', import.meta.url)
-  const total = PROCESSES * peersPerProcess
-  const started = Date.now()
-  const children: Array<Started<{ seeds: string[] }>> = []
+interface MeshFigures {
+  peers: number
+  processes: number
+  /** From the first peer's start until every peer saw every member. */
+  startMs: number
+  /** From the last peer's start until every peer saw every member. */
+  membershipMs: number
+  membersSeen: number
+  idleCores: number
+  heartbeatBytesPerPeerPerSec: number
+  deadAfterMs: number
+  load?: { opsPerSec: number, p50Ms: number, p99Ms: number, errors: number, ops: number }
+}
+
+type Child = Started<{ seeds?: string[], started?: number, peerIds?: string[] }>
+
+async function run (processes: number, peers: number, withLoad: boolean): Promise<MeshFigures> {
+  const mesh = `bench-scale-${peers}-${process.pid}`
+  const children: Child[] = []
+  const t0 = Date.now()
   try {
-    children.push(await startChild(script, [JSON.stringify({ peers: peersPerProcess, mesh, bootstrap: [] })], 150_000))
-    const bootstrap = children[0].ready.seeds
-    children.push(...await Promise.all(Array.from({ length: PROCESSES - 1 }, async () =>
-      startChild<{ seeds: string[] }>(script, [JSON.stringify({ peers: peersPerProcess, mesh, bootstrap })], 150_000))))
-    for (const child of children) child.send({ op: 'members', total, timeoutMs: 90_000 })
+    // The seed process's first peer comes up alone; then every other peer at once.
+    const regular = peers - 1
+    const share = (i: number): number => Math.floor(regular / processes) + (i < regular % processes ? 1 : 0)
+    const seed: Child = await startChild(script, [JSON.stringify({ peers: share(0), mesh, bootstrap: [] })], 150_000)
+    children.push(seed)
+    const bootstrap = seed.ready.seeds!
+    const others = await Promise.all([
+      ...Array.from({ length: processes - 1 }, async (_, i) => startChild(script, [JSON.stringify({ peers: share(i + 1), mesh, bootstrap })], 150_000)),
+      startChild(script, [JSON.stringify({ peers: 1, mesh, bootstrap })], 150_000)
+    ]) as Child[]
+    children.push(...others)
+    const seedStarted = await seed.next<{ started: number }>()
+    const lastStarted = Math.max(seedStarted.started, ...others.map(c => c.ready.started!))
+    for (const child of children) child.send({ op: 'members', total: peers, timeoutMs: 90_000 })
     const seen = await Promise.all(children.map(async c => c.next<{ members: number, at: number }>()))
     // Reported, not thrown: a view that stays short is a figure this suite exists to show.
     const membersSeen = Math.min(...seen.map(s => s.members))
-    const membershipMs = membersSeen >= total ? Math.max(...seen.map(s => s.at)) - started : NaN
-    for (const child of children) child.send({ op: 'load', ms: LOAD_MS, inFlight: IN_FLIGHT_PER_PROCESS })
-    const loads = (await Promise.all(children.map(async c => c.next<{ results: LoopResult[] }>()))).flatMap(r => r.results)
-    const ops = loads.reduce((a, r) => a + r.ops, 0)
-    // Percentiles over all peers: each peer's own p50/p99, weighted by its ops, approximate them.
-    const p = (f: (r: LoopResult) => number): number => percentile(Float64Array.from(loads.map(f)).sort(), 50)
-    return { peers: total, membershipMs, membersSeen, opsPerSec: loads.reduce((a, r) => a + r.opsPerSec, 0), p50Ms: p(r => r.p50Ms), p99Ms: Math.max(...loads.map(r => r.p99Ms)), errors: loads.reduce((a, r) => a + r.errors, 0), ops }
+    const fullAt = membersSeen >= peers ? Math.max(...seen.map(s => s.at)) : NaN
+
+    for (const child of children) child.send({ op: 'idle', ms: IDLE_MS })
+    const idle = await Promise.all(children.map(async c => c.next<{ cpuMs: number, heartbeatBytes: number, peers: number }>()))
+    const idleCores = idle.reduce((a, r) => a + r.cpuMs, 0) / IDLE_MS
+    const heartbeatBytesPerPeerPerSec = idle.reduce((a, r) => a + r.heartbeatBytes, 0) / peers / (IDLE_MS / 1000)
+
+    let load: MeshFigures['load']
+    const survivors = children.slice(0, -1)
+    if (withLoad) {
+      for (const child of survivors) child.send({ op: 'load', ms: LOAD_MS, inFlight: IN_FLIGHT_PER_PROCESS })
+      const results = (await Promise.all(survivors.map(async c => c.next<{ results: LoopResult[] }>()))).flatMap(r => r.results)
+      load = loadFigures(results)
+    }
+
+    const victim = children[children.length - 1]
+    for (const child of survivors) child.send({ op: 'watch', peerId: victim.ready.peerIds![0], timeoutMs: 30_000 })
+    await Promise.all(survivors.map(async c => c.next<{ watching: boolean }>()))
+    const killedAt = Date.now()
+    victim.child.kill('SIGKILL')
+    const dead = await Promise.all(survivors.map(async c => c.next<{ at: number }>()))
+    console.log(`scale: ${peers} peers done in ${Date.now() - t0} ms`)
+    return {
+      peers,
+      processes,
+      startMs: fullAt - t0,
+      membershipMs: fullAt - lastStarted,
+      membersSeen,
+      idleCores,
+      heartbeatBytesPerPeerPerSec,
+      deadAfterMs: Math.max(...dead.map(d => d.at)) - killedAt,
+      load
+    }
   } finally {
-    for (const child of children) child.send({ op: 'stop' })
-    await Promise.all(children.map(async c => stopChild(c.child, 10_000)))
+    for (const child of children) if (child.child.exitCode == null && child.child.signalCode == null) child.send({ op: 'stop' })
+    await Promise.all(children.map(async c => stopChild(c.child, 15_000)))
   }
 }
 
-const small = await run(1)
-const large = await run(8)
-console.log(`scale: ${PROCESSES} processes, 90/10 get/set for ${LOAD_MS} ms, ${IN_FLIGHT_PER_PROCESS} callers per process`)
-printTable(['peers', 'full membership ms', 'fewest members seen', 'ops/s', 'p50 ms (median peer)', 'p99 ms (worst peer)', 'errors'],
-  [small, large].map(r => [r.peers, Number.isNaN(r.membershipMs) ? 'not within 90 s' : fmt.int(r.membershipMs), r.membersSeen, fmt.int(r.opsPerSec), fmt.ms(r.p50Ms), fmt.ms(r.p99Ms), r.errors]))
-console.log(`32 peers vs 4 peers: throughput ${fmt.ratio(large.opsPerSec / small.opsPerSec)}`)
-console.log(`wrote ${writeResult('scale', { processes: PROCESSES, loadMs: LOAD_MS, rows: [small, large], ratio: large.opsPerSec / small.opsPerSec })}`)
+function loadFigures (results: LoopResult[]): NonNullable<MeshFigures['load']> {
+  // Percentiles over all peers: each peer's own p50, weighted alike; the worst peer's p99.
+  const p50s = Float64Array.from(results.map(r => r.p50Ms)).sort()
+  return {
+    opsPerSec: results.reduce((a, r) => a + r.opsPerSec, 0),
+    p50Ms: percentile(p50s, 50),
+    p99Ms: Math.max(...results.map(r => r.p99Ms)),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    ops: results.reduce((a, r) => a + r.ops, 0)
+  }
+}
+
+const only = process.env.BENCH_SCALE_PEERS
+const small = await run(3, 4, true)
+const meshes = [await run(4, 32, true), await run(8, only === '32' ? 32 : 100, false)]
+console.log(`scale: every peer started at once (plus one process with the peer SIGKILLed at the end); idle measured over ${IDLE_MS} ms`)
+const ms = (v: number): string => Number.isNaN(v) ? 'not within 90 s' : fmt.int(v)
+printTable(['peers', 'processes', 'start to full membership ms', 'last start to full ms', 'fewest members seen', 'idle cores (all)', 'idle cores per peer', 'heartbeat B/s per peer', 'SIGKILLed peer dead after ms'],
+  meshes.map(r => [r.peers, r.processes + 1, ms(r.startMs), ms(r.membershipMs), r.membersSeen, r.idleCores.toFixed(2), (r.idleCores / r.peers).toFixed(4), fmt.int(r.heartbeatBytesPerPeerPerSec), ms(r.deadAfterMs)]))
+const loaded = [small, meshes[0]]
+printTable(['peers', 'ops/s (90/10)', 'p50 ms (median peer)', 'p99 ms (worst peer)', 'errors'],
+  loaded.map(r => [r.peers, fmt.int(r.load!.opsPerSec), fmt.ms(r.load!.p50Ms), fmt.ms(r.load!.p99Ms), r.load!.errors]))
+const [at32, at100] = meshes
+console.log(`targets: 32 peers full ≤ 5 s after the last start: ${ms(at32.membershipMs)} ms; whole start ≤ 30 s: ${ms(at32.startMs)} ms; idle ≤ 0.2 cores: ${at32.idleCores.toFixed(2)}; ` +
+  `100 peers full ≤ 30 s from the first start: ${ms(at100.startMs)} ms; dead ≤ 3 s at 32: ${ms(at32.deadAfterMs)} ms`)
+console.log(`32 peers vs 4 peers: throughput ${fmt.ratio(at32.load!.opsPerSec / small.load!.opsPerSec)}`)
+console.log(`wrote ${writeResult('scale', { idleMs: IDLE_MS, loadMs: LOAD_MS, small, meshes, ratio: at32.load!.opsPerSec / small.load!.opsPerSec })}`)
 process.exit(0)

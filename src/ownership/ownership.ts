@@ -25,6 +25,8 @@ export class Ownership {
   private readonly lookup: OwnerLookup
   /** sha256 of each member's peer id, which every rebuild would otherwise redo. */
   private readonly kadIds = new Map<string, Uint8Array>()
+  /** The members of a view not built yet: many changes in a row (a deploy's joins) cost one ring. */
+  private pending?: OwnerCandidate[]
 
   constructor (init: OwnershipInit) {
     this.init = init
@@ -33,17 +35,17 @@ export class Ownership {
 
   /** The ring of the current view. */
   get current (): Ring {
-    return this.lookup.current
+    return this.settled().current
   }
 
   /** Names the current owner set: equal ids, equal owners for every key. */
   get viewId (): string {
-    return this.lookup.viewId
+    return this.settled().viewId
   }
 
-  /** A new view: the ring of these members' owners. */
+  /** A new view: the ring of these members' owners, built when it is first asked for. */
   rebuild (members: Iterable<OwnerCandidate>): void {
-    this.lookup.use(this.ring(members))
+    this.pending = [...members]
   }
 
   /** The ring these members would make; `without` leaves one out (this peer, before it leaves). */
@@ -62,16 +64,25 @@ export class Ownership {
   }
 
   owners (keyspace: string, key: string): string[] {
-    return this.lookup.owners(keyspace, key)
+    return this.settled().owners(keyspace, key)
   }
 
   successors (keyspace: string, key: string): string[] {
-    return this.lookup.successors(keyspace, key)
+    return this.settled().successors(keyspace, key)
   }
 
   /** The owners of a key under another ring (before or after a view change). */
   ownersIn (ring: Ring, keyspace: string, key: string): string[] {
     return this.lookup.ownersIn(ring, keyspace, key)
+  }
+
+  private settled (): OwnerLookup {
+    if (this.pending != null) {
+      const members = this.pending
+      this.pending = undefined
+      this.lookup.use(this.ring(members))
+    }
+    return this.lookup
   }
 
   private kadIdOf (peerId: string): Uint8Array {
