@@ -11,7 +11,9 @@ import { closedLoop } from './lib/measure.js'
 import type { MeshCache } from '../node/index.js'
 
 const { peers, mesh, bootstrap } = JSON.parse(process.argv[2]) as { peers: number, mesh: string, bootstrap: string[] }
-const options = { mesh, listen: ['/ip4/127.0.0.1/tcp/0'], requestTimeoutMs: 10_000 }
+// 100 peers starting at once on 2 cores wait long for their seed: a dial that
+// times out (requestTimeoutMs) in all three seed rounds fails the process.
+const options = { mesh, listen: ['/ip4/127.0.0.1/tcp/0'], requestTimeoutMs: 30_000 }
 const caches: MeshCache[] = []
 // Without a bootstrap this process seeds the mesh: its first peer starts
 // alone and says where it is, so the other processes can start at once.

@@ -64,9 +64,10 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
       // libp2p refuses a host's 6th new inbound connection within a second,
       // and an 11th pending one: peers on one host, behind one NAT or a load
       // balancer all share an address (the secret test's dials were refused
-      // mid-handshake). Misbehaving peers are banned by access/ instead.
-      inboundConnectionThreshold: 100,
-      maxIncomingPendingConnections: 100,
+      // mid-handshake; at 100 a second, 100 peers started at once on one host
+      // could not reach their seed). Misbehaving peers are banned by access/.
+      inboundConnectionThreshold: 1_000,
+      maxIncomingPendingConnections: 300,
       ...platform.connectionManager
     },
     // libp2p pings every connection (each 30 s here) and aborts it when a ping
