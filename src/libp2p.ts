@@ -4,11 +4,11 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { StrictNoSign, TopicValidatorResult } from '@libp2p/interface'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { createLibp2p } from 'libp2p'
 import { SCORE_THRESHOLDS } from './access/score.js'
 import { Sealer, fastMessageId, latin1, messageId, open } from './util/envelope.js'
+import { isPeerId } from './util/peer-id.js'
 import type { GossipMac, Opened } from './util/envelope.js'
 import type { GossipHandler, Gossip } from './util/gossip.js'
 import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
@@ -247,16 +247,6 @@ export function gossipOf (node: MeshNode, guard: GossipGuard = {}): Gossip {
         }
       }
     }
-  }
-}
-
-function isPeerId (text: string): boolean {
-  try {
-    peerIdFromString(text)
-    return true
-  } catch {
-    // Not a peer id: the caller rejects the message and says so.
-    return false
   }
 }
 

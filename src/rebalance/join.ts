@@ -1,7 +1,7 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { checkedMember } from '../membership/member.js'
 import { Op } from '../protocol/frame.js'
+import { isPeerId } from '../util/peer-id.js'
 import { wireNumber } from '../util/wire.js'
 import type { RebalanceComponents } from './components.js'
 import type { Settings } from '../operations/components.js'
@@ -73,14 +73,4 @@ function fromWireMember (member: WireMember): MemberInfo | undefined {
   const checked = checkedMember(member)
   if (checked == null || !isPeerId(checked.peerId)) return undefined
   return { peerId: checked.peerId, role: checked.role, weight: checked.weight, incarnation: wireNumber(member.incarnation), addrs: member.addrs }
-}
-
-function isPeerId (text: string): boolean {
-  try {
-    peerIdFromString(text)
-    return true
-  } catch {
-    // Not a peer id: the member is left out (the caller's undefined says so).
-    return false
-  }
 }
