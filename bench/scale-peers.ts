@@ -5,16 +5,17 @@
  * peer's death, or runs a 90/10 get/set load, and prints its figures.
  */
 import { createInterface } from 'node:readline'
-import { createCache } from '../node/index.js'
+import { ErrorCodes, createCache } from '../node/index.js'
 import { open } from '../src/util/envelope.js'
 import { closedLoop } from './lib/measure.js'
-import type { MeshCache } from '../node/index.js'
+import type { MeshCache, MeshCacheError } from '../node/index.js'
 
 const { peers, mesh, bootstrap } = JSON.parse(process.argv[2]) as { peers: number, mesh: string, bootstrap: string[] }
 // 100 peers starting at once on 2 cores wait long for their seed: a dial that
 // times out (requestTimeoutMs) in all three seed rounds fails the process.
 const options = { mesh, listen: ['/ip4/127.0.0.1/tcp/0'], requestTimeoutMs: 30_000 }
 const caches: MeshCache[] = []
+const MAX_STARTS = 3
 // Without a bootstrap this process seeds the mesh: its first peer starts
 // alone and says where it is, so the other processes can start at once.
 if (bootstrap.length === 0) {
@@ -22,8 +23,21 @@ if (bootstrap.length === 0) {
   console.log(JSON.stringify({ seeds: caches[0].multiaddrs }))
 }
 const seeds = bootstrap.length > 0 ? bootstrap : caches[0].multiaddrs
-caches.push(...await Promise.all(Array.from({ length: peers - caches.length }, async () => createCache({ ...options, bootstrap: seeds }))))
-console.log(JSON.stringify({ started: Date.now(), peerIds: caches.map(c => c.peerId) }))
+// A peer that cannot reach its seed (ERR_UNAVAILABLE after three rounds) is
+// started again, as a deployment's restart policy would: counted, not fatal.
+let restarts = 0
+async function start (): Promise<MeshCache> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createCache({ ...options, bootstrap: seeds })
+    } catch (err) {
+      if ((err as MeshCacheError).code !== ErrorCodes.UNAVAILABLE || attempt >= MAX_STARTS) throw err
+      restarts++
+    }
+  }
+}
+caches.push(...await Promise.all(Array.from({ length: peers - caches.length }, async () => start())))
+console.log(JSON.stringify({ started: Date.now(), peerIds: caches.map(c => c.peerId), restarts }))
 
 const topic = `meshcache/${mesh}/members/1`
 const heartbeat = { bytes: 0, messages: 0 }

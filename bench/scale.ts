@@ -30,10 +30,12 @@ interface MeshFigures {
   idleCores: number
   heartbeatBytesPerPeerPerSec: number
   deadAfterMs: number
+  /** Peers started again after they could not reach their seed. */
+  restarts: number
   load?: { opsPerSec: number, p50Ms: number, p99Ms: number, errors: number, ops: number }
 }
 
-type Child = Started<{ seeds?: string[], started?: number, peerIds?: string[] }>
+type Child = Started<{ seeds?: string[], started?: number, peerIds?: string[], restarts?: number }>
 
 async function run (processes: number, peers: number, withLoad: boolean): Promise<MeshFigures> {
   const mesh = `bench-scale-${peers}-${process.pid}`
@@ -43,16 +45,17 @@ async function run (processes: number, peers: number, withLoad: boolean): Promis
     // The seed process's first peer comes up alone; then every other peer at once.
     const regular = peers - 1
     const share = (i: number): number => Math.floor(regular / processes) + (i < regular % processes ? 1 : 0)
-    const seed: Child = await startChild(script, [JSON.stringify({ peers: share(0), mesh, bootstrap: [] })], 150_000)
+    const seed: Child = await startChild(script, [JSON.stringify({ peers: share(0), mesh, bootstrap: [] })], 300_000)
     children.push(seed)
     const bootstrap = seed.ready.seeds!
     const others = await Promise.all([
-      ...Array.from({ length: processes - 1 }, async (_, i) => startChild(script, [JSON.stringify({ peers: share(i + 1), mesh, bootstrap })], 150_000)),
-      startChild(script, [JSON.stringify({ peers: 1, mesh, bootstrap })], 150_000)
+      ...Array.from({ length: processes - 1 }, async (_, i) => startChild(script, [JSON.stringify({ peers: share(i + 1), mesh, bootstrap })], 300_000)),
+      startChild(script, [JSON.stringify({ peers: 1, mesh, bootstrap })], 300_000)
     ]) as Child[]
     children.push(...others)
-    const seedStarted = await seed.next<{ started: number }>()
+    const seedStarted = await seed.next<{ started: number, restarts: number }>()
     const lastStarted = Math.max(seedStarted.started, ...others.map(c => c.ready.started!))
+    const restarts = seedStarted.restarts + others.reduce((a, c) => a + (c.ready.restarts ?? 0), 0)
     for (const child of children) child.send({ op: 'members', total: peers, timeoutMs: 90_000 })
     const seen = await Promise.all(children.map(async c => c.next<{ members: number, at: number }>()))
     // Reported, not thrown: a view that stays short is a figure this suite exists to show.
@@ -88,6 +91,7 @@ async function run (processes: number, peers: number, withLoad: boolean): Promis
       idleCores,
       heartbeatBytesPerPeerPerSec,
       deadAfterMs: Math.max(...dead.map(d => d.at)) - killedAt,
+      restarts,
       load
     }
   } finally {
@@ -113,8 +117,8 @@ const small = await run(3, 4, true)
 const meshes = [await run(4, 32, true), await run(8, only === '32' ? 32 : 100, false)]
 console.log(`scale: every peer started at once (plus one process with the peer SIGKILLed at the end); idle measured over ${IDLE_MS} ms`)
 const ms = (v: number): string => Number.isNaN(v) ? 'not within 90 s' : fmt.int(v)
-printTable(['peers', 'processes', 'start to full membership ms', 'last start to full ms', 'fewest members seen', 'idle cores (all)', 'idle cores per peer', 'heartbeat B/s per peer', 'SIGKILLed peer dead after ms'],
-  meshes.map(r => [r.peers, r.processes + 1, ms(r.startMs), ms(r.membershipMs), r.membersSeen, r.idleCores.toFixed(2), (r.idleCores / r.peers).toFixed(4), fmt.int(r.heartbeatBytesPerPeerPerSec), ms(r.deadAfterMs)]))
+printTable(['peers', 'processes', 'start to full membership ms', 'last start to full ms', 'fewest members seen', 'idle cores (all)', 'idle cores per peer', 'heartbeat B/s per peer', 'SIGKILLed peer dead after ms', 'peers restarted'],
+  meshes.map(r => [r.peers, r.processes + 1, ms(r.startMs), ms(r.membershipMs), r.membersSeen, r.idleCores.toFixed(2), (r.idleCores / r.peers).toFixed(4), fmt.int(r.heartbeatBytesPerPeerPerSec), ms(r.deadAfterMs), r.restarts]))
 const loaded = [small, meshes[0]]
 printTable(['peers', 'ops/s (90/10)', 'p50 ms (median peer)', 'p99 ms (worst peer)', 'errors'],
   loaded.map(r => [r.peers, fmt.int(r.load!.opsPerSec), fmt.ms(r.load!.p50Ms), fmt.ms(r.load!.p99Ms), r.load!.errors]))
