@@ -3,7 +3,6 @@ import { ErrorCodes, MeshCacheError } from './errors.js'
 import { Keyspace, configureKeyspace } from './keyspace.js'
 import { dialSeeds } from './membership/seeds.js'
 import { ping } from './operations/ping.js'
-import { openStream } from './protocol/open-stream.js'
 import { statusOf } from './status.js'
 import type { InvalidationItem } from './invalidation/invalidator.js'
 import type { MeshNode } from './libp2p.js'
@@ -55,12 +54,12 @@ export class MeshCache extends EventTarget {
    * relay reservation, so the members it joins learn an address to reach it.
    */
   async start (beforeJoin?: () => Promise<void>): Promise<void> {
-    const { access, node, rpc, membership, invalidator, rebalance, options } = this.parts
+    const { access, node, rpc, membership, invalidator, rebalance, options, streams } = this.parts
     // Protocols first, then the node (created stopped): no peer finds it half-ready.
     await access.start({
       self: this.peerId,
-      handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
-      openStream: async (peer, protocol) => openStream(node, peer, protocol, options.requestTimeoutMs, membership.get(peer)?.addrs ?? []),
+      handle: streams.handle,
+      openStream: streams.openStream,
       // Never throws into the caller (a frame reader): a hang-up that fails leaves the peer to the gater.
       hangUp: peer => {
         node.hangUp(peerIdFromString(peer)).catch((err: Error) => { this.log('hanging up on %s failed: %s', peer, err.message) })

@@ -27,7 +27,7 @@ import type { GossipMac } from './util/envelope.js'
 import type { OperationComponents } from './operations/components.js'
 import type { ResolvedOptions } from './options.js'
 import type { Op } from './protocol/frame.js'
-import type { OpHandler } from './protocol/rpc.js'
+import type { OpHandler, RpcComponents } from './protocol/rpc.js'
 
 /** Every part of one peer. buildParts makes them and wires them to each other; MeshCache starts and stops them. */
 export interface Parts {
@@ -48,6 +48,8 @@ export interface Parts {
   events: EventTarget
   /** Set by MeshCache: whether the peer has joined and is not stopping. */
   lifecycle: { running: boolean, startedAt: number }
+  /** The node's protocol plumbing, shared by the Rpc and Access: handlers, and streams that race connections (open-stream.ts). */
+  streams: Pick<RpcComponents, 'handle' | 'unhandle' | 'openStream'>
 }
 
 /** Alone (the fuzz harness), a peer has no secret; createCacheOn builds the Access before the node. */
@@ -123,12 +125,13 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     },
     onAddrs: member => { void liveness.learnAddrs(member) }
   })
-  const rpc: Rpc = new Rpc({
+  const streams: Parts['streams'] = {
     handle: async (protocol, handler, opts) => { await node.handle(protocol, handler, opts) },
     unhandle: async protocol => { await node.unhandle(protocol) },
-    openStream: async (peer, protocol) => openStream(node, peer, protocol, options.requestTimeoutMs, membership.get(peer)?.addrs ?? []),
-    logger
-  }, {
+    // A member's announced addresses as well as the peer store's (identify can replace them with an older signed record).
+    openStream: async (peer, protocol) => openStream(node, peer, protocol, options.requestTimeoutMs, membership.get(peer)?.addrs ?? [])
+  }
+  const rpc: Rpc = new Rpc({ ...streams, logger }, {
     timeoutMs: options.requestTimeoutMs,
     maxFrameBytes: options.maxValueBytes + 1024 * 1024,
     maxItems: 100_000,
@@ -181,5 +184,5 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     if (!isRelayed(evt.detail.remoteAddr) && node.getConnections(peer).some(c => isRelayed(c.remoteAddr))) rpc.retire(peer.toString())
   })
   const channels = new Channels({ gossip, logger }, options)
-  return { node, options, access, components, membership, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle }
+  return { node, options, access, components, membership, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle, streams }
 }

@@ -291,10 +291,11 @@ export class Membership {
 
   private tick (): void {
     const now = this.now()
-    if (now - this.lastPublished >= this.period() - this.init.heartbeatMs / 2) this.announce()
+    const ours = this.period()
+    if (now - this.lastPublished >= ours - this.init.heartbeatMs / 2) this.announce()
     for (const member of [...this.view.values()]) {
       // A member known only from a JOIN has not said its period yet: ours is the best guess.
-      const period = Math.max(this.init.heartbeatMs, member.periodMs ?? this.period())
+      const period = Math.max(this.init.heartbeatMs, member.periodMs ?? ours)
       if (now - member.lastSeen > period * this.init.missedHeartbeats) {
         this.suspect(member.peerId, `silent for ${Math.floor((now - member.lastSeen) / period)} heartbeats of ${period} ms`)
       }
