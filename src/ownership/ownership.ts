@@ -1,5 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { kadIdOfPeer } from './ids.js'
+import { kadIdOfPeer, virtualIdsOf } from './ids.js'
 import { OwnerLookup } from './lookup.js'
 import { Ring } from './ring.js'
 
@@ -25,6 +25,8 @@ export class Ownership {
   private readonly lookup: OwnerLookup
   /** sha256 of each member's peer id, which every rebuild would otherwise redo. */
   private readonly kadIds = new Map<string, Uint8Array>()
+  /** Each member's virtual ids, for the same reason (most of a rebuild's time at 100 members). */
+  private readonly virtualIds = new Map<string, Uint8Array[]>()
   /** The members of a view not built yet: many changes in a row (a deploy's joins) cost one ring. */
   private pending?: OwnerCandidate[]
 
@@ -55,12 +57,20 @@ export class Ownership {
       if (member.role !== 'owner' || member.peerId === without) continue
       owners.push({ peerId: member.peerId, kadId: this.kadIdOf(member.peerId), weight: member.weight })
     }
-    return new Ring(owners, this.init.virtualIds)
+    return new Ring(owners, this.init.virtualIds, (member, count) => {
+      let ids = this.virtualIds.get(member.peerId)
+      if (ids?.length !== count) {
+        ids = virtualIdsOf(member.kadId, count)
+        this.virtualIds.set(member.peerId, ids)
+      }
+      return ids
+    })
   }
 
   /** A member that left: its id need not be remembered. */
   forget (peerId: string): void {
     this.kadIds.delete(peerId)
+    this.virtualIds.delete(peerId)
   }
 
   owners (keyspace: string, key: string): string[] {

@@ -35,7 +35,12 @@ export class Ring {
   /** Pending far-side ranges as (start, end) pairs; a trie path has at most 257 branchings. */
   private readonly stack = new Int32Array(2 * (KAD_ID_BYTES * 8 + 2))
 
-  constructor (members: Iterable<RingMember>, virtualIds: number) {
+  /**
+   * `idsOf` gives a member's virtual ids (`virtualIdsOf` by default): a
+   * caller that rebuilds rings often remembers them, since they are sha256s
+   * and a 100-member ring has thousands.
+   */
+  constructor (members: Iterable<RingMember>, virtualIds: number, idsOf: (member: RingMember, count: number) => Uint8Array[] = (member, count) => virtualIdsOf(member.kadId, count)) {
     if (!Number.isInteger(virtualIds) || virtualIds < 1) {
       throw new RangeError(`virtualIds must be an integer >= 1, got ${virtualIds}`)
     }
@@ -71,7 +76,7 @@ export class Ring {
     const rawOwner = new Uint32Array(total)
     let at = 0
     for (let m = 0; m < peerIds.length; m++) {
-      for (const id of virtualIdsOf((byPeer.get(peerIds[m]) as RingMember).kadId, counts[m])) {
+      for (const id of idsOf(byPeer.get(peerIds[m]) as RingMember, counts[m])) {
         rawIds.set(id, at * KAD_ID_BYTES)
         rawOwner[at++] = m
       }
