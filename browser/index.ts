@@ -49,7 +49,6 @@ export async function createCache (options: BrowserCacheOptions = {}): Promise<M
         connectionGater: privateAddrs ? { denyDialMultiaddr: async () => false } : undefined
       }
     },
-    dhtClient: true,
     beforeJoin: async node => { await waitForRelayAddress(node, rest.requestTimeoutMs ?? 5_000, log) },
     started: cache => {
       if (upgrade) upgradeToWebRTC(cache, log)

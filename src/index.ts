@@ -33,8 +33,6 @@ export { PROTOCOL } from './protocol/rpc.js'
 export interface Platform {
   /** Transports, addresses and gating of this platform. */
   options: (options: ResolvedOptions) => PlatformOptions
-  /** Run kad-dht as a client only (peers that cannot be dialled directly). */
-  dhtClient?: boolean
   /** Runs once the bootstrap peers are connected, before the join. */
   beforeJoin?: (node: MeshNode) => Promise<void>
   /** Runs once the cache has joined. */
@@ -58,7 +56,7 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
     penalties: new Penalties(),
     maxInvalidationsPerSecond: resolved.limits.maxInvalidationsPerSecond
   })
-  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p, platform.dhtClient === true, {
+  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p, {
     score: peer => access.score(peer),
     gater: banGater(peer => access.banned(peer))
   })

@@ -3,7 +3,6 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { StrictNoSign, TopicValidatorResult } from '@libp2p/interface'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { createLibp2p } from 'libp2p'
 import { SCORE_THRESHOLDS } from './access/score.js'
@@ -12,7 +11,6 @@ import { isPeerId } from './util/peer-id.js'
 import type { GossipMac, Opened } from './util/envelope.js'
 import type { GossipHandler, Gossip } from './util/gossip.js'
 import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
-import type { KadDHT } from '@libp2p/kad-dht'
 import type { ConnectionGater, Libp2p, Message, PubSub } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
 import type { Libp2pOverrides } from './options.js'
@@ -34,7 +32,6 @@ export type MeshServices = {
   identify: unknown
   ping: unknown
   pubsub: PubSub<GossipsubEvents>
-  dht: KadDHT
 }
 
 export type MeshNode = Libp2p<MeshServices>
@@ -50,13 +47,16 @@ export interface NodeGuard {
 
 /**
  * The libp2p stack every meshcache peer runs: Noise, yamux, identify (which
- * gossipsub needs), ping (which kad-dht needs), gossipsub and kad-dht in
- * server mode. `overrides` (the `libp2p` option) is spread last, services
+ * gossipsub needs), ping (which the connection monitor needs) and gossipsub.
+ * No kad-dht: meshcache finds owners in its own view (ownership/), and
+ * kad-dht's routing table dials every peer it hears of to check it (~800
+ * dials per process of 12 peers as 100 started at once, most of the start's
+ * CPU); an application that wants it adds it as a service. `overrides` (the `libp2p` option) is spread last, services
  * merged, connection gaters composed. The node is created stopped: the cache
  * registers its protocols first, so no peer ever finds it half-ready (a
  * handshake refused for want of a handler would get this peer banned).
  */
-export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}, dhtClient = false, guard?: NodeGuard): Promise<MeshNode> {
+export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}, guard?: NodeGuard): Promise<MeshNode> {
   const { services, connectionGater, ...rest } = overrides
   const node = await createLibp2p<MeshServices>({
     ...platform,
@@ -83,10 +83,10 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
     streamMuxers: [yamux()],
     services: {
       identify: identify(),
-      // libp2p's connection monitor and kad-dht both ping over this one
-      // protocol, and a slow ping's stream outlives the next one's start: at
-      // the spec's 1 outbound / 2 inbound streams, the monitor's ping failed
-      // at once and aborted a working connection (dozens per 8-tab test).
+      // A slow ping's stream can outlive the next one's start (the connection
+      // monitor's, and any a user's service sends): at the spec's 1 outbound /
+      // 2 inbound streams, the monitor's ping failed at once and aborted a
+      // working connection (dozens per 8-tab test).
       ping: ping({ maxOutboundStreams: PING_STREAMS, maxInboundStreams: 2 * PING_STREAMS }),
       pubsub: gossipsub({
         // Membership heartbeats go out before anyone else has subscribed.
@@ -130,19 +130,12 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
         scoreParams: { IPColocationFactorWeight: 0, ...(guard != null ? { appSpecificScore: guard.score, appSpecificWeight: 1 } : {}) },
         scoreThresholds: SCORE_THRESHOLDS
       }),
-      dht: kadDHT({
-        protocol: `/meshcache/${mesh}/kad/1.0.0`,
-        // Servers answer DHT queries; a tab cannot be dialled directly, so it only asks.
-        clientMode: dhtClient,
-        // Meshes on one host or a LAN live on private addresses: keep them.
-        peerInfoMapper: passthroughMapper
-      }),
       ...services
     } as any,
     ...rest
   })
-  node.logger.forComponent('meshcache:libp2p')('created %p for mesh %s: kad-dht as %s, %s', node.peerId, mesh,
-    dhtClient ? 'client' : 'server', guard != null ? 'access scores and gates peers' : 'no access guard')
+  node.logger.forComponent('meshcache:libp2p')('created %p for mesh %s: %s', node.peerId, mesh,
+    guard != null ? 'access scores and gates peers' : 'no access guard')
   return node
 }
 
