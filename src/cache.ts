@@ -81,7 +81,7 @@ export class MeshCache extends EventTarget {
     }
     this.state = 'running'
     this.parts.lifecycle.running = true
-    membership.announce()
+    membership.joined()
     rebalance.start()
     this.log('%s joined mesh %s with %d member(s)', this.peerId, options.mesh, membership.members().length)
   }

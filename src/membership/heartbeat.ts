@@ -19,6 +19,7 @@ export interface Heartbeat {
   leaving: boolean
   keys: bigint
   periodMs: number
+  dead: Dead[]
 }
 
 export namespace Heartbeat {
@@ -73,6 +74,13 @@ export namespace Heartbeat {
           w.uint32(obj.periodMs)
         }
 
+        if (obj.dead != null) {
+          for (const value of obj.dead) {
+            w.uint32(74)
+            Dead.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -85,7 +93,8 @@ export namespace Heartbeat {
           addrs: [],
           leaving: false,
           keys: 0n,
-          periodMs: 0
+          periodMs: 0,
+          dead: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -130,6 +139,16 @@ export namespace Heartbeat {
               obj.periodMs = reader.uint32()
               break
             }
+            case 9: {
+              if (opts.limits?.dead != null && obj.dead.length === opts.limits.dead) {
+                throw new MaxLengthError('Decode error - map field "dead" had too many elements')
+              }
+
+              obj.dead.push(Dead.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.dead$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -150,5 +169,76 @@ export namespace Heartbeat {
 
   export const decode = (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Heartbeat => {
     return decodeMessage(buf, Heartbeat.codec(), opts)
+  }
+}
+
+export interface Dead {
+  peerId: string
+  incarnation: bigint
+}
+
+export namespace Dead {
+  let _codec: Codec<Dead>
+
+  export const codec = (): Codec<Dead> => {
+    if (_codec == null) {
+      _codec = message<Dead>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId !== '')) {
+          w.uint32(10)
+          w.string(obj.peerId)
+        }
+
+        if ((obj.incarnation != null && obj.incarnation !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.incarnation)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: '',
+          incarnation: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.string()
+              break
+            }
+            case 2: {
+              obj.incarnation = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      })
+    }
+
+    return _codec
+  }
+
+  export const encode = (obj: Partial<Dead>): Uint8Array => {
+    return encodeMessage(obj, Dead.codec())
+  }
+
+  export const decode = (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Dead>): Dead => {
+    return decodeMessage(buf, Dead.codec(), opts)
   }
 }

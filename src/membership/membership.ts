@@ -48,6 +48,8 @@ const LEFT_BECAUSE: Record<LeaveReason, string> = { leave: 'it said goodbye', de
 /** Members declared dead and still being re-dialled, at most (the longest dead go first). */
 const MAX_LOST = 1_000
 const REDIAL_FOR_MS = 10 * 60_000
+/** Deaths one heartbeat tells, at most (the rest go in the next). */
+const MAX_DEATHS_TOLD = 32
 /** Re-dials back off from one heartbeat period to this many. */
 const MAX_REDIAL_BEATS = 30
 
@@ -87,11 +89,25 @@ export class Membership {
   private unsubscribe?: () => void
   private beat = 0
   private lastPublished = -Infinity
+  /** The period our last heartbeat announced: the next one is due within it, even if the period grew since. */
+  private announcedPeriod = Infinity
+  /**
+   * Until the join has filled the view, its size says nothing of the period
+   * to come: heartbeats then announce none (0). When 100 peers started at
+   * once, each announced 1 s from a view of one, could not keep it on busy
+   * cores, and drew 1 141 probes.
+   */
+  private provisional = true
   /** A heartbeat due soon for newcomers (announceSoon). */
   private soon?: ReturnType<typeof setTimeout>
+  /** When the last early heartbeat for newcomers went out. */
+  private lastEarly = -Infinity
   /** Members being probed, so a slow probe is not started twice. */
   private readonly probing = new Set<string>()
   private readonly lost = new Map<string, Lost>()
+  /** Deaths this peer found itself, for its next heartbeat to tell (peer id → incarnation). */
+  private readonly deaths = new Map<string, number>()
+  private notice?: ReturnType<typeof setTimeout>
 
   constructor (components: MembershipComponents, init: MembershipInit) {
     this.components = components
@@ -119,6 +135,7 @@ export class Membership {
   async stop (): Promise<void> {
     clearInterval(this.timer)
     clearTimeout(this.soon)
+    clearTimeout(this.notice)
     this.log('stopping: saying goodbye to %d members', this.view.size)
     await this.publish(true).catch((err: Error) => { this.log.error('the goodbye heartbeat failed: %e', err) })
     this.unsubscribe?.()
@@ -137,6 +154,12 @@ export class Membership {
 
   has (peerId: string): boolean {
     return this.view.has(peerId)
+  }
+
+  /** The join is done: the view is filled, and heartbeats announce their period from now on. */
+  joined (): void {
+    this.provisional = false
+    this.announce()
   }
 
   /** Publishes a heartbeat now rather than at the next tick. */
@@ -205,7 +228,7 @@ export class Membership {
    * still answers other requests or heartbeats: anything heard from it
    * meanwhile counts as an answer.
    */
-  private suspect (peerId: string, cause: string): void {
+  private suspect (peerId: string, cause: string, told = false): void {
     const member = this.view.get(peerId)
     if (member == null || this.probing.has(peerId)) return
     this.probing.add(peerId)
@@ -220,6 +243,7 @@ export class Membership {
         this.touch(peerId)
       } else if (member.lastSeen === seen) {
         this.remove(peerId, 'dead', `${cause} and the probe failed`)
+        if (!told) this.tellDeath(member)
       } else {
         this.log('%s failed the probe but was heard from meanwhile: alive', peerId)
       }
@@ -228,6 +252,35 @@ export class Membership {
       this.log.trace('probing %s threw: %e', peerId, err)
       verdict(false)
     })
+  }
+
+  /**
+   * Only the few members connected to a crashed peer see its connection
+   * close; the rest would wait missedHeartbeats of a period that grows with
+   * the mesh. So a death this peer found goes out in a heartbeat soon, and
+   * every receiver probes the peer itself: a notice is a reason to check,
+   * never a verdict, since anyone could send one. Of the several members that
+   * find one death, the first to tell it spares the others (the jitter).
+   */
+  private tellDeath (member: Member): void {
+    this.deaths.set(member.peerId, member.incarnation)
+    if (this.notice != null) return
+    this.notice = setTimeout(() => {
+      this.notice = undefined
+      if (this.deaths.size > 0) this.announce()
+    }, Math.random() * Math.min(this.period(), SOON_MS))
+  }
+
+  private heardDeaths (dead: Heartbeat['dead'], from: string): void {
+    for (const { peerId, incarnation } of dead) {
+      const told = wireNumber(incarnation)
+      if (this.deaths.get(peerId) === told) this.deaths.delete(peerId)
+      const member = this.view.get(peerId)
+      if (member?.incarnation !== told) continue
+      // Heard from within its period: a notice from a peer that timed out on it is no reason to add to its load.
+      if (this.now() - member.lastSeen < Math.max(this.init.heartbeatMs, member.periodMs ?? this.period())) continue
+      this.suspect(peerId, `${from} declared it dead`, true)
+    }
   }
 
   /** Members declared dead, being re-dialled (introspection for tests). */
@@ -292,10 +345,16 @@ export class Membership {
   private tick (): void {
     const now = this.now()
     const ours = this.period()
-    if (now - this.lastPublished >= ours - this.init.heartbeatMs / 2) this.announce()
+    if (now - this.lastPublished >= Math.min(ours, this.announcedPeriod) - this.init.heartbeatMs / 2) this.announce()
+    // A member known only from a JOIN has not said its period yet. Ours is no
+    // guide while this view is still filling (100 peers started at once: our
+    // view of 20 beats every 10 s, the members of 80 every 40 s, and probes of
+    // the "silent" ones flooded the start); the longest period any member
+    // announced is.
+    let longest = ours
+    for (const member of this.view.values()) longest = Math.max(longest, member.periodMs ?? 0)
     for (const member of [...this.view.values()]) {
-      // A member known only from a JOIN has not said its period yet: ours is the best guess.
-      const period = Math.max(this.init.heartbeatMs, member.periodMs ?? ours)
+      const period = Math.max(this.init.heartbeatMs, member.periodMs ?? longest)
       if (now - member.lastSeen > period * this.init.missedHeartbeats) {
         this.suspect(member.peerId, `silent for ${Math.floor((now - member.lastSeen) / period)} heartbeats of ${period} ms`)
       }
@@ -305,11 +364,16 @@ export class Membership {
 
   /**
    * A newcomer hears from this peer soon rather than a whole period later,
-   * but many newcomers within a moment (a deploy starting every instance)
-   * share one heartbeat, not one each.
+   * but at most once a period: newcomers arriving over a while (a deploy
+   * starting every instance) share one early heartbeat. At one per 500 ms,
+   * 100 peers starting at once each beat twice a second for as long as the
+   * start lasted (~100 s), ~20 000 copies a second; newcomers learn the view
+   * from their seed and JOIN every member in it, so only those that joined
+   * elsewhere meanwhile wait for it.
    */
   private announceSoon (): void {
-    if (this.soon != null) return
+    if (this.soon != null || this.now() - this.lastEarly < this.period()) return
+    this.lastEarly = this.now()
     this.soon = setTimeout(() => {
       this.soon = undefined
       this.announce()
@@ -319,6 +383,9 @@ export class Membership {
   private async publish (leaving: boolean): Promise<void> {
     this.lastPublished = this.now()
     const { self } = this.init
+    if (!this.provisional) this.announcedPeriod = this.period()
+    const dead = [...this.deaths].slice(0, MAX_DEATHS_TOLD).map(([peerId, incarnation]) => ({ peerId, incarnation: BigInt(incarnation) }))
+    for (const { peerId } of dead) this.deaths.delete(peerId)
     await this.components.gossip.publish(this.topic, encodeExact(Heartbeat.codec(), {
       role: self.role,
       weight: self.weight,
@@ -327,14 +394,15 @@ export class Membership {
       addrs: this.init.addrs(),
       leaving,
       keys: BigInt(this.init.load()),
-      periodMs: this.period()
+      periodMs: this.provisional ? 0 : this.announcedPeriod,
+      dead
     }))
   }
 
   private onHeartbeat (data: Uint8Array, from: string, via: string): void {
     let beat: Heartbeat
     try {
-      beat = Heartbeat.decode(data, { limits: { addrs: 64 } })
+      beat = Heartbeat.decode(data, { limits: { addrs: 64, dead: MAX_DEATHS_TOLD } })
     } catch (err) {
       // A malformed heartbeat is ignored, never fatal.
       this.log('ignored a malformed heartbeat from %s: %s', from, (err as Error).message)
@@ -362,6 +430,7 @@ export class Membership {
       if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave', 'its leaving heartbeat')
       return
     }
+    this.heardDeaths(beat.dead, from)
     const periodMs = beat.periodMs > 0 ? beat.periodMs : undefined
     const isNew = this.upsert({ peerId: from, role: beat.role as Role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys), periodMs })
     if (isNew) this.announceSoon()

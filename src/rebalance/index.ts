@@ -1,6 +1,6 @@
 import { Op } from '../protocol/frame.js'
 import { handleHandoff } from './handoff.js'
-import { handleJoin, handleLeave, join } from './join.js'
+import { SYNC_AFTER_MS, handleJoin, handleLeave, join, syncView } from './join.js'
 import { handOffAll, pushTo, reReplicate } from './push.js'
 import { reconcile } from './reconcile.js'
 import type { RebalanceComponents, RebalanceState } from './components.js'
@@ -23,8 +23,9 @@ const STRAY_SWEEP_BEATS = 4
 
 /*
  * Keys follow ownership. Four moments move them:
- * - a join: the newcomer sends JOIN to every member; each pushes it the keys
- *   it now owns, and drops those it no longer owns a grace period later;
+ * - a join: the newcomer sends JOIN to its seed and a few members, and the
+ *   rest hear of it by gossip; each pushes it the keys it now owns, and drops
+ *   those it no longer owns a grace period later;
  * - a graceful stop: the leaver pushes its keys to their next owners;
  * - a crash: for each key the dead peer owned, the first surviving owner
  *   copies it to whichever peer became an owner in its place;
@@ -41,6 +42,7 @@ export class Rebalance {
   private running = false
   private reconcileTimer?: ReturnType<typeof setTimeout>
   private straysTimer?: ReturnType<typeof setInterval>
+  private readonly syncTimers: Array<ReturnType<typeof setTimeout>> = []
   /** The view changed since strays were last sent to their owners. */
   private straysDirty = false
 
@@ -54,7 +56,8 @@ export class Rebalance {
   /** JOIN, HANDOFF and LEAVE, for the op → handler table. */
   handlers (): Array<[Op, OpHandler]> {
     return [
-      [Op.JOIN, async (frame, peer) => handleJoin(this.c, frame, peer, async to => this.push(to))],
+      // A known member's keys may still be on their way (pushed when its heartbeat came first): the answer waits for them.
+      [Op.JOIN, async (frame, peer) => handleJoin(this.c, frame, peer, async (to, isNew) => isNew ? this.push(to) : this.state.transfers.get(to))],
       [Op.HANDOFF, async frame => handleHandoff(this.c, frame)],
       [Op.LEAVE, async (_frame, peer) => handleLeave(this.c, peer)]
     ]
@@ -72,6 +75,9 @@ export class Rebalance {
    */
   start (): void {
     this.running = true
+    for (const ms of SYNC_AFTER_MS) {
+      this.syncTimers.push(setTimeout(() => { if (this.running) void syncView(this.c, this.log) }, ms))
+    }
     this.straysTimer = setInterval(() => {
       if (!(this.straysDirty || this.state.handedOff.size > 0) || !this.running) return
       this.straysDirty = false
@@ -88,6 +94,7 @@ export class Rebalance {
     this.running = false
     clearTimeout(this.reconcileTimer)
     clearInterval(this.straysTimer)
+    for (const timer of this.syncTimers.splice(0)) clearTimeout(timer)
     if (!wasRunning) return
     const { membership, ownership, requests, self } = this.c
     const without = ownership.ring([membership.self, ...membership.members()], self)

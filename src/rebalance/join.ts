@@ -15,9 +15,20 @@ export type JoinComponents = Pick<RebalanceComponents, 'membership' | 'requests'
 }
 
 /**
- * Newcomer: learns the view from the first seed that answers, then joins every
- * member, which hands over the keys this peer now owns. Returns the number of
- * members joined; 0 when no seed answered (first peer of a mesh).
+ * Members a newcomer JOINs directly besides its seed. The rest hear of it by
+ * gossip, and hand it its keys then (Rebalance.joined). Joining all of them
+ * made a mesh of N peers open N²/2 connections as it started: 100 peers
+ * started at once spent ~200 CPU-seconds on 4 950 handshakes, identifies and
+ * peer-store writes. Requests dial the owners they need as they go.
+ */
+export const JOIN_FANOUT = 8
+
+/**
+ * Newcomer: learns the view from the first seed that answers, then joins up
+ * to JOIN_FANOUT other members picked at random (so that the connections form
+ * a well-knit graph for gossip), which hand over the keys this peer now owns.
+ * Returns the number of members joined; 0 when no seed answered (first peer
+ * of a mesh).
  */
 export async function join (c: JoinComponents, log: Logger, seeds: string[]): Promise<number> {
   const { membership, requests, settings } = c
@@ -38,7 +49,7 @@ export async function join (c: JoinComponents, log: Logger, seeds: string[]): Pr
       log('seed %s did not let this peer join, trying the next: %s', seed, (err as Error).message)
     }
   }
-  await Promise.all(membership.members().filter(m => !joined.has(m.peerId)).map(async member => {
+  await Promise.all(sample(membership.members().filter(m => !joined.has(m.peerId)), JOIN_FANOUT).map(async member => {
     await requests.call(member.peerId, { op: Op.JOIN, mesh: settings.mesh, members: [self] }, timeoutMs).then(() => joined.add(member.peerId), (err: Error) => {
       log('member %s did not answer the join: %s', member.peerId, err.message)
     })
@@ -46,16 +57,56 @@ export async function join (c: JoinComponents, log: Logger, seeds: string[]): Pr
   return joined.size
 }
 
-/** Member: a newcomer announces itself; `push` hands it its keys before the answer. */
-export async function handleJoin (c: Omit<JoinComponents, 'requests'>, frame: Frame, peer: string, push: (peer: string) => Promise<void>): Promise<Partial<Frame>> {
+/**
+ * After the join, this peer swaps views with a random member a few times
+ * (SYNC_AFTER_MS): the peers that joined at the same moment elsewhere are in
+ * theirs, and they learn this one. Heartbeats alone would take a period to
+ * fill those gaps (50 s at 100 members), and a newcomer's first ones go out
+ * before gossip's meshes have formed around it. Resolves whether it answered.
+ */
+export async function syncView (c: JoinComponents, log: Logger): Promise<boolean> {
+  const { membership, requests, settings } = c
+  const [member] = sample(membership.members(), 1)
+  if (member == null) return false
+  try {
+    const reply = await requests.call(member.peerId, { op: Op.JOIN, mesh: settings.mesh, members: [toWireMember(membership.self)] })
+    let learned = 0
+    for (const wire of reply.members) {
+      const info = fromWireMember(wire)
+      if (info != null && membership.upsert(info)) learned++
+    }
+    log('swapped views with %s: %d member(s) in its view, %d new here', member.peerId, reply.members.length, learned)
+    return true
+  } catch (err) {
+    log('swapping views with %s failed: %s', member.peerId, (err as Error).message)
+    return false
+  }
+}
+
+/** When syncView runs, counted from the join. */
+export const SYNC_AFTER_MS = [1_000, 3_000, 7_000, 15_000]
+
+function sample<T> (items: T[], count: number): T[] {
+  for (let i = 0; i < Math.min(count, items.length); i++) {
+    const j = i + Math.floor(Math.random() * (items.length - i))
+    ;[items[i], items[j]] = [items[j], items[i]]
+  }
+  return items.slice(0, count)
+}
+
+/**
+ * Member: a newcomer announces itself; `push` hands it its keys before the
+ * answer. `isNew` is false for a member known already (swapping views,
+ * syncView): its keys went out when it became known.
+ */
+export async function handleJoin (c: Omit<JoinComponents, 'requests'>, frame: Frame, peer: string, push: (peer: string, isNew: boolean) => Promise<void>): Promise<Partial<Frame>> {
   const { membership, settings } = c
   if (frame.mesh !== settings.mesh) {
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, `this peer serves mesh ${JSON.stringify(settings.mesh)}, not ${JSON.stringify(frame.mesh)}`)
   }
   const info = frame.members[0]
   const member = info != null && info.peerId === peer ? fromWireMember(info) : undefined
-  if (member != null) membership.upsert(member)
-  await push(peer)
+  await push(peer, member == null || membership.upsert(member))
   return { members: [membership.self, ...membership.members()].map(toWireMember) }
 }
 

@@ -29,7 +29,7 @@ describe('peers sharing one address', () => {
       })
     })
     const meshSizes = (): number[] => peers.map(peer => peer.libp2p.services.pubsub.getMeshPeers(topic).length)
-    // The heartbeat period at this size is heartbeatMs × 14 / 4 = 700 ms; a
+    // The heartbeat period at this size is heartbeatMs × 14 / 2 = 1.4 s; a
     // mesh is grafted at a gossipsub heartbeat (1 s). Wait, bounded, then say
     // what was missing.
     await waitFor(() => heard.every(origins => origins.size === PEERS - 1) && meshSizes().every(size => size > 0), 20_000, 'gossip to reach everyone')

@@ -41,4 +41,20 @@ describe('heartbeat period', () => {
     await advance(HEARTBEAT_MS / 2)
     expect(fromA(bus).length - before).toBe(1)
   })
+
+  it('newcomers arriving over a period get one early heartbeat in all, not one each', async () => {
+    const { bus, membership } = setup()
+    for (let i = 1; i < 2 * MEMBERS_PER_PERIOD; i++) await beat(bus, `P${i}`)
+    await advance(membership.period()) // the first newcomers' answer, and a regular beat
+    const before = fromA(bus).length
+    const period = membership.period()
+    // A newcomer every heartbeatMs, over one period: no more early beats than one.
+    for (let i = 0; i < period / HEARTBEAT_MS; i++) {
+      await beat(bus, `N${i}`)
+      await advance(HEARTBEAT_MS)
+    }
+    // The regular beat at the period's end, and at most one early one.
+    expect(fromA(bus).length - before).toBeLessThanOrEqual(2)
+    expect(fromA(bus).length - before).toBeGreaterThanOrEqual(1)
+  })
 })

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { HEARTBEAT_MS, advance, beat, fromA, setup, useFakeClock } from './helpers.js'
+
+useFakeClock()
+
+describe('the period a heartbeat announces', () => {
+  it('is none (0) until the join is done, then the period of the view', async () => {
+    const { bus, membership } = setup()
+    await beat(bus, 'B')
+    await advance(HEARTBEAT_MS)
+    expect(fromA(bus).every(h => h.periodMs === 0)).toBe(true)
+    membership.joined()
+    await advance(0)
+    expect(fromA(bus).at(-1)?.periodMs).toBe(membership.period())
+  })
+
+  it('binds the next heartbeat even when the view grew since', async () => {
+    const { bus, membership } = setup()
+    membership.joined()
+    await advance(0)
+    const promised = fromA(bus).at(-1)!.periodMs
+    for (let i = 0; i < 12; i++) await beat(bus, `P${i}`)
+    expect(membership.period()).toBeGreaterThan(promised)
+    const before = fromA(bus).length
+    await advance(promised)
+    // Beyond the early answer to the newcomers, the beat the last one promised.
+    expect(fromA(bus).slice(before).some(h => h.periodMs === membership.period())).toBe(true)
+  })
+})
+
+describe('death notices', () => {
+  it('a death this peer found goes out in a heartbeat soon', async () => {
+    const { bus, membership, probeResult } = setup()
+    await beat(bus, 'B', { incarnation: 7n })
+    probeResult.value = false
+    membership.connectionClosed('B')
+    await advance(HEARTBEAT_MS)
+    expect(membership.has('B')).toBe(false)
+    expect(fromA(bus).flatMap(h => h.dead)).toEqual([{ peerId: 'B', incarnation: 7n }])
+  })
+
+  it('a notice is a reason to probe, never a verdict', async () => {
+    const { bus, membership, probes, probeResult } = setup()
+    await beat(bus, 'B', { incarnation: 7n })
+    await advance(HEARTBEAT_MS * 2) // B is no longer fresh
+    await beat(bus, 'C', { dead: [{ peerId: 'B', incarnation: 7n }] })
+    expect(probes).toEqual(['B'])
+    expect(membership.has('B')).toBe(true) // B answered
+
+    probeResult.value = false
+    await advance(HEARTBEAT_MS * 2)
+    await beat(bus, 'C', { dead: [{ peerId: 'B', incarnation: 7n }] })
+    await advance(0)
+    expect(membership.has('B')).toBe(false)
+    // Told by C: this peer does not tell it again.
+    expect(fromA(bus).flatMap(h => h.dead)).toEqual([])
+  })
+
+  it('ignores a notice about another incarnation, or about a member heard from just now', async () => {
+    const { bus, probes } = setup()
+    await beat(bus, 'B', { incarnation: 7n })
+    await beat(bus, 'C', { dead: [{ peerId: 'B', incarnation: 6n }] })
+    await beat(bus, 'C', { dead: [{ peerId: 'B', incarnation: 7n }] })
+    expect(probes).toEqual([])
+  })
+
+  it('a notice from another finder spares this one its own', async () => {
+    const { bus, membership, probeResult } = setup()
+    await beat(bus, 'B', { incarnation: 7n })
+    await beat(bus, 'D')
+    probeResult.value = false
+    membership.connectionClosed('B')
+    await advance(0)
+    expect(membership.has('B')).toBe(false)
+    await beat(bus, 'D', { dead: [{ peerId: 'B', incarnation: 7n }] })
+    await advance(HEARTBEAT_MS)
+    expect(fromA(bus).flatMap(h => h.dead)).toEqual([])
+  })
+})
