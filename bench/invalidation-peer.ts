@@ -2,7 +2,9 @@
  * One peer of the invalidation suite (bench/invalidation.ts), in its own
  * process: joins the mesh and prints, for every invalidation and every
  * baseline gossip message it receives, when it arrived on the shared clock.
+ * A `cpu` line on stdin is answered with the CPU time this process has used.
  */
+import { createInterface } from 'node:readline'
 import { createCache } from '../node/index.js'
 
 const { bootstrap, mesh } = JSON.parse(process.argv[2]) as { bootstrap: string[], mesh: string }
@@ -15,5 +17,10 @@ cache.addEventListener('invalidate', evt => {
 cache.subscribe('baseline', data => {
   console.log(JSON.stringify({ kind: 'gossip', key: data, at: now() }))
 })
-console.log(JSON.stringify({ ready: true, peerId: cache.peerId }))
 process.on('SIGTERM', () => { void cache.stop().finally(() => process.exit(0)) })
+console.log(JSON.stringify({ ready: true, peerId: cache.peerId }))
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() !== 'cpu') continue
+  const { user, system } = process.cpuUsage()
+  console.log(JSON.stringify({ kind: 'cpu', cpuUs: user + system }))
+}

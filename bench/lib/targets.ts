@@ -29,6 +29,7 @@ export function attainments (): Attainment[] {
   for (const row of local?.rows ?? []) higher(`${String(row.path)} hit vs lru-cache`, row.vsLru, 0.8)
   const inval = load('invalidation')
   lower('invalidation p99', inval?.invalidation.p99Ms, 5, 'ms')
+  lower('receiver CPU per invalidation', inval?.cpu?.invalidationUs, 20, 'µs')
   const own = load('ownership')
   const at16 = own?.rows.find((r: any) => r.peers === 16 && r.virtualIds === own.virtualIds)
   lower('max/mean keys, 16 peers', at16?.maxOverMeanWorst, 1.15, '')
