@@ -3,12 +3,14 @@
  * processes), every peer started at once, plus one process holding a single
  * peer that is SIGKILLed at the end. Reported per mesh: time to full
  * membership after the last peer started and from the first start, idle CPU
- * (all processes, and per peer), heartbeat bytes received per peer per
+ * (all processes, and per peer, from 2 s after the last newcomer's last view
+ * swap), heartbeat bytes received per peer per
  * second, and the time until every peer declared the killed one dead. The
  * 32-peer mesh also runs a 90/10 get/set load from every peer (100 B values
  * over 10 000 keys, near cache on), against the same load from 4 peers (one
  * per process) in the same run.
  */
+import { SYNC_AFTER_MS } from '../src/rebalance/join.js'
 import { startChild, stopChild } from './lib/child.js'
 import { fmt, percentile, printTable, writeResult } from './lib/measure.js'
 import type { Started } from './lib/child.js'
@@ -62,6 +64,9 @@ async function run (processes: number, peers: number, withLoad: boolean): Promis
     const membersSeen = Math.min(...seen.map(s => s.members))
     const fullAt = membersSeen >= peers ? Math.max(...seen.map(s => s.at)) : NaN
 
+    // Idle means formed: the last newcomer's view swaps (join.ts) are part of its join.
+    const formedAt = lastStarted + SYNC_AFTER_MS[SYNC_AFTER_MS.length - 1] + 2_000
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, formedAt - Date.now())))
     for (const child of children) child.send({ op: 'idle', ms: IDLE_MS })
     const idle = await Promise.all(children.map(async c => c.next<{ cpuMs: number, heartbeatBytes: number, peers: number }>()))
     const idleCores = idle.reduce((a, r) => a + r.cpuMs, 0) / IDLE_MS

@@ -1,3 +1,4 @@
+import { peerIdFromString } from '@libp2p/peer-id'
 import { Access } from './access/access.js'
 import { Penalties } from './access/penalties.js'
 import { Channels } from './channels.js'
@@ -166,7 +167,8 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     readThrough: new ReadThroughOperation(components),
     keyspaceOps: new KeyspaceOperations({ ...components, members: () => membership.members().map(m => m.peerId) })
   }
-  const rebalance: Rebalance = new Rebalance({ ...components, membership, ownership }, options)
+  const connected = (peer: string): boolean => node.getConnections(peerIdFromString(peer)).length > 0
+  const rebalance: Rebalance = new Rebalance({ ...components, membership, ownership, connected }, options)
   const handlers = handlerTable([operationHandlers({ ...ops, keyspaces: ops.keyspaceOps, apply: components }), rebalance.handlers()], peer => { membership.touch(peer) })
   requests.serveLocally(handlers)
   for (const [op, handler] of handlers) rpc.on(op, handler)

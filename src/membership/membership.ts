@@ -277,8 +277,8 @@ export class Membership {
       if (this.deaths.get(peerId) === told) this.deaths.delete(peerId)
       const member = this.view.get(peerId)
       if (member?.incarnation !== told) continue
-      // Heard from within its period: a notice from a peer that timed out on it is no reason to add to its load.
-      if (this.now() - member.lastSeen < Math.max(this.init.heartbeatMs, member.periodMs ?? this.period())) continue
+      // Heard from just now: a notice from a peer that timed out on it is no reason to add to its load.
+      if (this.now() - member.lastSeen < this.init.heartbeatMs) continue
       this.suspect(peerId, `${from} declared it dead`, true)
     }
   }

@@ -7,6 +7,8 @@ export type RebalanceComponents = Pick<OperationComponents,
 'self' | 'store' | 'near' | 'clock' | 'invalidator' | 'requests' | 'view' | 'settings' | 'now' | 'logger'> & {
   membership: Pick<Membership, 'self' | 'members' | 'upsert' | 'remove'>
   ownership: Pick<Ownership, 'current' | 'ring' | 'ownersIn'>
+  /** Whether this peer holds an open connection to the peer. */
+  connected: (peer: string) => boolean
 }
 
 /** Rebalancing's own bookkeeping, shared by its files. */

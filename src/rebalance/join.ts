@@ -10,7 +10,7 @@ import type { Frame, Member as WireMember } from '../protocol/frame.js'
 import type { Logger } from '@libp2p/interface'
 
 /** What joining needs: the view to fill, a way to ask, and the mesh's name. */
-export type JoinComponents = Pick<RebalanceComponents, 'membership' | 'requests'> & {
+export type JoinComponents = Pick<RebalanceComponents, 'membership' | 'requests' | 'connected'> & {
   settings: Pick<Settings, 'mesh' | 'requestTimeoutMs'>
 }
 
@@ -62,11 +62,15 @@ export async function join (c: JoinComponents, log: Logger, seeds: string[]): Pr
  * (SYNC_AFTER_MS): the peers that joined at the same moment elsewhere are in
  * theirs, and they learn this one. Heartbeats alone would take a period to
  * fill those gaps (50 s at 100 members), and a newcomer's first ones go out
- * before gossip's meshes have formed around it. Resolves whether it answered.
+ * before gossip's meshes have formed around it. A member it is connected to
+ * already is asked if there is one: a new connection costs both ends more
+ * than the swap. Resolves whether it answered.
  */
 export async function syncView (c: JoinComponents, log: Logger): Promise<boolean> {
   const { membership, requests, settings } = c
-  const [member] = sample(membership.members(), 1)
+  const members = membership.members()
+  const connected = members.filter(m => c.connected(m.peerId))
+  const [member] = sample(connected.length > 0 ? connected : members, 1)
   if (member == null) return false
   try {
     const reply = await requests.call(member.peerId, { op: Op.JOIN, mesh: settings.mesh, members: [toWireMember(membership.self)] })
