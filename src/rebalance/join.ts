@@ -32,25 +32,20 @@ export const JOIN_FANOUT = 8
  */
 export async function join (c: JoinComponents, log: Logger, seeds: string[]): Promise<number> {
   const { membership, requests, settings } = c
-  const self = toWireMember(membership.self)
   const timeoutMs = settings.requestTimeoutMs * 6
   const joined = new Set<string>()
   for (const seed of seeds) {
     try {
-      const reply = await requests.call(seed, { op: Op.JOIN, mesh: settings.mesh, members: [self] }, timeoutMs)
-      for (const wire of reply.members) {
-        const member = fromWireMember(wire)
-        if (member != null) membership.upsert(member)
-      }
+      const { inView } = await swapViews(c, seed, timeoutMs)
       joined.add(seed)
-      log('joined through seed %s: %d member(s) in its view', seed, reply.members.length)
+      log('joined through seed %s: %d member(s) in its view', seed, inView)
       break
     } catch (err) {
       log('seed %s did not let this peer join, trying the next: %s', seed, (err as Error).message)
     }
   }
   await Promise.all(sample(membership.members().filter(m => !joined.has(m.peerId)), JOIN_FANOUT).map(async member => {
-    await requests.call(member.peerId, { op: Op.JOIN, mesh: settings.mesh, members: [self] }, timeoutMs).then(() => joined.add(member.peerId), (err: Error) => {
+    await requests.call(member.peerId, joinFrame(c), timeoutMs).then(() => joined.add(member.peerId), (err: Error) => {
       log('member %s did not answer the join: %s', member.peerId, err.message)
     })
   }))
@@ -67,19 +62,13 @@ export async function join (c: JoinComponents, log: Logger, seeds: string[]): Pr
  * than the swap. Resolves whether it answered.
  */
 export async function syncView (c: JoinComponents, log: Logger): Promise<boolean> {
-  const { membership, requests, settings } = c
-  const members = membership.members()
+  const members = c.membership.members()
   const connected = members.filter(m => c.connected(m.peerId))
   const [member] = sample(connected.length > 0 ? connected : members, 1)
   if (member == null) return false
   try {
-    const reply = await requests.call(member.peerId, { op: Op.JOIN, mesh: settings.mesh, members: [toWireMember(membership.self)] })
-    let learned = 0
-    for (const wire of reply.members) {
-      const info = fromWireMember(wire)
-      if (info != null && membership.upsert(info)) learned++
-    }
-    log('swapped views with %s: %d member(s) in its view, %d new here', member.peerId, reply.members.length, learned)
+    const { inView, learned } = await swapViews(c, member.peerId)
+    log('swapped views with %s: %d member(s) in its view, %d new here', member.peerId, inView, learned)
     return true
   } catch (err) {
     log('swapping views with %s failed: %s', member.peerId, (err as Error).message)
@@ -90,6 +79,23 @@ export async function syncView (c: JoinComponents, log: Logger): Promise<boolean
 /** When syncView runs, counted from the join. */
 export const SYNC_AFTER_MS = [1_000, 3_000, 7_000, 15_000]
 
+/** This peer's JOIN: itself as the one member it names. */
+function joinFrame (c: JoinComponents): Partial<Frame> {
+  return { op: Op.JOIN, mesh: c.settings.mesh, members: [toWireMember(c.membership.self)] }
+}
+
+/** JOINs the peer and takes in the view it answers with: how many members it named, and how many were new here. */
+async function swapViews (c: JoinComponents, peer: string, timeoutMs?: number): Promise<{ inView: number, learned: number }> {
+  const reply = await c.requests.call(peer, joinFrame(c), timeoutMs)
+  let learned = 0
+  for (const wire of reply.members) {
+    const info = fromWireMember(wire)
+    if (info != null && c.membership.upsert(info)) learned++
+  }
+  return { inView: reply.members.length, learned }
+}
+
+/** `count` of `items` picked at random (shuffling `items` in place). */
 function sample<T> (items: T[], count: number): T[] {
   for (let i = 0; i < Math.min(count, items.length); i++) {
     const j = i + Math.floor(Math.random() * (items.length - i))
