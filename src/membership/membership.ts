@@ -41,7 +41,7 @@ export interface MembershipComponents {
 }
 
 const MAX_DEPARTED = 10_000
-/** A newcomer's answer goes out within this (or the period, if shorter). */
+/** A heartbeat due soon (a newcomer's answer, a death found) goes out within this, or the period if shorter. */
 const SOON_MS = 500
 /** What a removal logs when its caller says no more (a LEAVE request, a peer refused by access/). */
 const LEFT_BECAUSE: Record<LeaveReason, string> = { leave: 'it said goodbye', dead: 'declared dead', restart: 'it restarted' }
@@ -268,7 +268,12 @@ export class Membership {
     this.notice = setTimeout(() => {
       this.notice = undefined
       if (this.deaths.size > 0) this.announce()
-    }, Math.random() * Math.min(this.period(), SOON_MS))
+    }, this.soonMs())
+  }
+
+  /** Jittered, so that the several peers with the same news do not all send it at once. */
+  private soonMs (): number {
+    return Math.random() * Math.min(this.period(), SOON_MS)
   }
 
   private heardDeaths (dead: Heartbeat['dead'], from: string): void {
@@ -377,7 +382,7 @@ export class Membership {
     this.soon = setTimeout(() => {
       this.soon = undefined
       this.announce()
-    }, Math.random() * Math.min(this.period(), SOON_MS))
+    }, this.soonMs())
   }
 
   private async publish (leaving: boolean): Promise<void> {
