@@ -51,8 +51,8 @@ export interface NodeGuard {
  * No kad-dht: meshcache finds owners in its own view (ownership/), and
  * kad-dht's routing table dials every peer it hears of to check it (~800
  * dials per process of 12 peers as 100 started at once, most of the start's
- * CPU); an application that wants it adds it as a service. `overrides` (the `libp2p` option) is spread last, services
- * merged, connection gaters composed. The node is created stopped: the cache
+ * CPU); an application that wants it adds it as a service. `overrides` (the
+ * `libp2p` option) is spread last, services merged, connection gaters composed. The node is created stopped: the cache
  * registers its protocols first, so no peer ever finds it half-ready (a
  * handshake refused for want of a handler would get this peer banned).
  */

@@ -58,3 +58,28 @@ describe('heartbeat period', () => {
     expect(fromA(bus).length - before).toBeGreaterThanOrEqual(1)
   })
 })
+
+describe('the period a heartbeat announces', () => {
+  it('is none (0) until the join is done, then the period of the view', async () => {
+    const { bus, membership } = setup()
+    await beat(bus, 'B')
+    await advance(HEARTBEAT_MS)
+    expect(fromA(bus).every(h => h.periodMs === 0)).toBe(true)
+    membership.joined()
+    await advance(0)
+    expect(fromA(bus).at(-1)?.periodMs).toBe(membership.period())
+  })
+
+  it('binds the next heartbeat even when the view grew since', async () => {
+    const { bus, membership } = setup()
+    membership.joined()
+    await advance(0)
+    const promised = fromA(bus).at(-1)!.periodMs
+    for (let i = 0; i < 12; i++) await beat(bus, `P${i}`)
+    expect(membership.period()).toBeGreaterThan(promised)
+    const before = fromA(bus).length
+    await advance(promised)
+    // Beyond the early answer to the newcomers, the beat the last one promised.
+    expect(fromA(bus).slice(before).some(h => h.periodMs === membership.period())).toBe(true)
+  })
+})
