@@ -8,22 +8,18 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import fastifyStatic from '@fastify/static'
-import { chromium } from '@playwright/test'
 import Fastify from 'fastify'
 import { startRelay } from '../node/relay.js'
 import { countDirectPairs } from './direct-pairs.js'
+import { idleFigures, idleRows, launchChromium } from './lib/tabs.js'
 import type { Page } from '@playwright/test'
-
-
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-features=WebRtcHideLocalIpsWithMdns']
 const GETS = 300
 const root = new URL('../../', import.meta.url)
 
 const site = Fastify()
 await site.register(fastifyStatic, { root: fileURLToPath(new URL('dist/demo/', root)) })
 const base = await site.listen({ port: 0, host: '127.0.0.1' })
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ARGS })
+const browser = await launchChromium()
 
 interface Mesh { pages: Page[], peerIds: string[], stop: () => Promise<void> }
 
@@ -98,6 +94,11 @@ for (const tabs of [3, 8]) {
   results[`mesh${tabs}`] = { joinedMs: mesh.joinedMs, webrtcMs: mesh.directMs, directPairs: mesh.directPairs }
   rows.push([`${tabs} tabs: all members seen`, `${mesh.joinedMs} ms`],
     [`${tabs} tabs: every pair on WebRTC`, mesh.directMs != null ? `${mesh.directMs} ms` : `not within ${WEBRTC_CAP_MS / 1000} s (${mesh.directPairs} pairs)`])
+  if (tabs === 8) {
+    const idle = await idleFigures(mesh.pages)
+    results.idle8 = idle
+    rows.push(...idleRows('8 tabs', idle))
+  }
   if (tabs === 3) {
     const direct = await getLatency(mesh)
     results.getWebRTC = direct

@@ -20,6 +20,8 @@ const SUITES: Array<{ name: string, argv: string[], capS: number }> = [
   { name: '5 memory', argv: [dist('./memory.js')], capS: 150 },
   // Chromium needs an interface other than loopback for WebRTC: the suite runs in a network namespace.
   { name: '6 browser', argv: [`${root}test/browser/netns.mjs`, process.execPath, dist('./browser.js')], capS: 300 },
+  // As a user opens `npm start`'s demo: this host's own network, no namespace.
+  { name: '6b browser, demo URL', argv: [dist('./browser-demo.js')], capS: 200 },
   { name: '7 scale', argv: [dist('./scale.js')], capS: 600 }
 ]
 

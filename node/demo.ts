@@ -23,9 +23,10 @@ for (let i = 0; i < 2; i++) peers.push(await createCache({ mesh, listen, bootstr
 
 const page = Fastify()
 await page.register(fastifyStatic, { root: fileURLToPath(new URL('../demo/', import.meta.url)) })
-await page.listen({ port, host: '127.0.0.1' })
+// PORT=0 takes any free port (the browser bench does): the URL names the one taken.
+const site = await page.listen({ port, host: '127.0.0.1' })
 const wsRelay = relay.multiaddrs.find(a => a.includes('/ws/'))!
-const url = `http://127.0.0.1:${port}/?${new URLSearchParams({ bootstrap: wsRelay, mesh }).toString()}`
+const url = `${site}/?${new URLSearchParams({ bootstrap: wsRelay, mesh }).toString()}`
 
 console.log(`meshcache demo: a relay and 2 Node peers in mesh "${mesh}"\n`)
 for (const [i, peer] of peers.entries()) {

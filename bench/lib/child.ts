@@ -22,12 +22,16 @@ export interface Started<T> {
   next: <R>() => Promise<R>
 }
 
-/** Runs `node <script> ...args` and resolves with the first JSON line it prints. */
-export async function startChild<T> (script: string | URL, args: string[] = [], timeoutMs = 30_000): Promise<Started<T>> {
+/**
+ * Runs `node <script> ...args` and resolves with the first JSON line it
+ * prints, or the first line `readyOf` makes something of.
+ */
+export async function startChild<T> (script: string | URL, args: string[] = [], timeoutMs = 30_000,
+  readyOf: (line: string) => T | undefined = jsonOf, env: NodeJS.ProcessEnv = process.env): Promise<Started<T>> {
   const path = typeof script === 'string' ? script : script.pathname
   // BENCH_CHILD_ARGS passes node flags (e.g. --cpu-prof) to the children only.
   const flags = (process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...flags, path, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...flags, path, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env })
   children.add(child)
   child.once('exit', () => { children.delete(child) })
   const lines = createInterface({ input: child.stdout! })
@@ -38,8 +42,8 @@ export async function startChild<T> (script: string | URL, args: string[] = [], 
     const next = (): void => {
       iterator.next().then(({ value, done }) => {
         if (done === true) return
-        let message: T
-        try { message = JSON.parse(value) } catch { next(); return } // a log line
+        const message = readyOf(value)
+        if (message === undefined) { next(); return } // a log line
         clearTimeout(timer)
         resolve(message)
       }, reject)
@@ -59,6 +63,10 @@ export async function startChild<T> (script: string | URL, args: string[] = [], 
       }
     }
   }
+}
+
+function jsonOf<T> (line: string): T | undefined {
+  try { return JSON.parse(line) as T } catch { return undefined }
 }
 
 /** Sends SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
