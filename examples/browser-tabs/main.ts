@@ -62,25 +62,37 @@ function wire (cache: MeshCache): void {
   void render(cache)
 }
 
+/** What the page showed last: an idle tab leaves the DOM alone (a relayout a second costs every tab CPU). */
+let shown = ''
+
 async function render (cache: MeshCache): Promise<void> {
   const status = await cache.status().catch(() => undefined)
   if (status == null) return
-  const peers = $('peers')
-  peers.replaceChildren(...status.members.map(m => {
+  const direct = new Set(cache.libp2p.getConnections().filter(c => c.remoteAddr.toString().includes('/webrtc')).map(c => c.remotePeer.toString()))
+  const members = status.members.map(m => ({
+    id: m.peerId,
+    self: m.self === true,
+    kind: m.addrs.some(a => a.includes('/p2p-circuit')) ? 'tab' : 'node',
+    direct: direct.has(m.peerId)
+  }))
+  const owned = cache.localKeys()
+  const k = ($('key') as HTMLInputElement).value
+  const owners = k === '' ? '—' : cache.ownersOf(k).map(short).join(', ')
+  const next = JSON.stringify([members, owned.length, owned.slice(0, 200), owners])
+  if (next === shown) return
+  shown = next
+  $('peers').replaceChildren(...members.map(m => {
     const item = document.createElement('li')
-    item.textContent = short(m.peerId)
+    item.textContent = short(m.id)
     if (m.self) item.className = 'self'
     const kind = document.createElement('span')
     kind.className = 'kind'
-    kind.textContent = m.addrs.some(a => a.includes('/p2p-circuit')) ? 'tab' : 'node'
-    const direct = cache.libp2p.getConnections().some(c => c.remotePeer.toString() === m.peerId && c.remoteAddr.toString().includes('/webrtc'))
-    item.append(kind, ...(direct ? [Object.assign(document.createElement('span'), { className: 'kind', textContent: 'webrtc' })] : []))
+    kind.textContent = m.kind
+    item.append(kind, ...(m.direct ? [Object.assign(document.createElement('span'), { className: 'kind', textContent: 'webrtc' })] : []))
     return item
   }))
-  $('peer-count').textContent = `(${status.members.length})`
-  const owned = cache.localKeys()
+  $('peer-count').textContent = `(${members.length})`
   $('own-count').textContent = `(${owned.length})`
-  $('owned').replaceChildren(...owned.slice(0, 200).map(k => Object.assign(document.createElement('li'), { textContent: k })))
-  const k = ($('key') as HTMLInputElement).value
-  $('owners').textContent = k === '' ? '—' : cache.ownersOf(k).map(short).join(', ')
+  $('owned').replaceChildren(...owned.slice(0, 200).map(key => Object.assign(document.createElement('li'), { textContent: key })))
+  $('owners').textContent = owners
 }
