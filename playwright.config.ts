@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
+import { CHROMIUM_ARGS, chromiumPath } from './bench/lib/chromium.js'
 
 /**
- * Browser tests: Debian's chromium (or CHROMIUM_PATH), since Playwright's own
- * download cannot run here; Playwright's bundled browser where it exists.
+ * Browser tests, with the Chromium the benches use (bench/lib/chromium.ts).
  * The demo app is served by `vite preview` from dist/demo (built by npm test).
  */
-const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
 export const DEMO_PORT = Number(process.env.DEMO_PORT ?? 4173)
 
 export default defineConfig({
@@ -24,9 +22,8 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${DEMO_PORT}`,
     launchOptions: {
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-features=WebRtcHideLocalIpsWithMdns']
+      executablePath: chromiumPath(),
+      args: CHROMIUM_ARGS
     }
   },
   webServer: {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { countDirectPairs } from './direct-pairs.js'
 import { startChild, stopChild } from './lib/child.js'
 import { writeResult } from './lib/measure.js'
-import { idleFigures, idleRows, launchChromium } from './lib/tabs.js'
+import { idleFigures, idleRows, launchChromium, openTabs, peerIdsOf, waitForMembers } from './lib/tabs.js'
 
 const TABS = 8
 /** The relay and the demo's two Node peers. */
@@ -23,15 +23,10 @@ const demo = await startChild<string>(fileURLToPath(new URL('../node/demo.js', i
 const url = demo.ready
 const browser = await launchChromium()
 try {
-  const pages = await Promise.all(Array.from({ length: TABS }, async () => {
-    const page = await (await browser.newContext()).newPage()
-    await page.goto(url)
-    return page
-  }))
+  const pages = await openTabs(browser, url, TABS)
   const loaded = Date.now()
-  const peerIds = await Promise.all(pages.map(async p => p.evaluate(async () => (await (window as any).cacheReady).peerId as string)))
-  await Promise.all(pages.map(async p => p.waitForFunction(async (n) => (await (window as any).cache.status()).members.length === n,
-    TABS + NODE_PEERS, { timeout: CAP_MS, polling: 100 })))
+  const peerIds = await peerIdsOf(pages)
+  await waitForMembers(pages, TABS + NODE_PEERS, CAP_MS)
   const membersMs = Date.now() - loaded
   const all = TABS * (TABS - 1) / 2
   const pairs = await countDirectPairs(pages, peerIds, all, CAP_MS)

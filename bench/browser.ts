@@ -11,8 +11,9 @@ import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
 import { startRelay } from '../node/relay.js'
 import { countDirectPairs } from './direct-pairs.js'
-import { idleFigures, idleRows, launchChromium } from './lib/tabs.js'
+import { idleFigures, idleRows, launchChromium, openTabs, peerIdsOf, waitForMembers } from './lib/tabs.js'
 import type { Page } from '@playwright/test'
+
 const GETS = 300
 const root = new URL('../../', import.meta.url)
 
@@ -31,13 +32,9 @@ async function openMesh (tabs: number, query: Record<string, string>): Promise<M
   const bootstrap = relay.multiaddrs.find(a => a.includes('/ws/'))!
   const url = `${base}/?${new URLSearchParams({ bootstrap, mesh, ...query }).toString()}`
   const start = Date.now()
-  const pages = await Promise.all(Array.from({ length: tabs }, async () => {
-    const page = await (await browser.newContext()).newPage()
-    await page.goto(url)
-    return page
-  }))
-  const peerIds = await Promise.all(pages.map(async p => p.evaluate(async () => (await (window as any).cacheReady).peerId)))
-  await Promise.all(pages.map(async p => p.waitForFunction(async (n) => (await (window as any).cache.status()).members.length === n, tabs + 1, { timeout: 180_000, polling: 100 })))
+  const pages = await openTabs(browser, url, tabs)
+  const peerIds = await peerIdsOf(pages)
+  await waitForMembers(pages, tabs + 1, 180_000)
   const joinedMs = Date.now() - start
   let directMs: number | undefined
   let directPairs: string | undefined

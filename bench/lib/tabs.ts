@@ -4,17 +4,33 @@
  * the tabs' renderers) and a CDP profile of one tab, summed by function.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { chromium } from '@playwright/test'
+import { CHROMIUM_ARGS, chromiumPath } from './chromium.js'
 import type { Browser, Page } from '@playwright/test'
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-features=WebRtcHideLocalIpsWithMdns']
-
-/** Headless Chromium: CHROMIUM_PATH, else Debian's, else Playwright's own where it has one. */
 export async function launchChromium (): Promise<Browser> {
-  const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
-  return chromium.launch({ executablePath, args: ARGS })
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS })
+}
+
+/** Opens `count` tabs at `url`, each in its own browser context (its own peer); resolves once the pages have loaded. */
+export async function openTabs (browser: Browser, url: string, count: number): Promise<Page[]> {
+  return Promise.all(Array.from({ length: count }, async () => {
+    const page = await (await browser.newContext()).newPage()
+    await page.goto(url)
+    return page
+  }))
+}
+
+/** Each tab's peer id, once its cache has started. */
+export async function peerIdsOf (pages: Page[]): Promise<string[]> {
+  return Promise.all(pages.map(async p => p.evaluate(async () => (await (window as any).cacheReady).peerId as string)))
+}
+
+/** Resolves once every tab's view holds `members` members. */
+export async function waitForMembers (pages: Page[], members: number, timeoutMs: number): Promise<void> {
+  await Promise.all(pages.map(async p => p.waitForFunction(async (n) => (await (window as any).cache.status()).members.length === n,
+    members, { timeout: timeoutMs, polling: 100 })))
 }
 
 const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
@@ -83,7 +99,7 @@ export async function idleBrowserCpu (ms: number): Promise<IdleCpu> {
   return { totalCores: total, rendererCores: renderers.sort((a, b) => a - b), byKind }
 }
 
-interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
+interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }
 
 /** A CDP CPU profile of one tab for `ms`: its busy share and the functions with the most self time. */
 export async function profileTab (page: Page, ms: number, top = 12): Promise<{ busy: number, entries: Array<{ share: number, name: string }> }> {
