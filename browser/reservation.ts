@@ -6,10 +6,6 @@ import type { Logger } from '@libp2p/interface'
  * reservation is in place; members learn how to reach a tab from the address
  * it announces when it joins. Gives up (with a log line) after `timeoutMs`: a tab that
  * got no reservation can still reach others, only not be reached first.
- *
- * The circuit listener announces its new address at once ('transport:listening');
- * 'self:peer:update' follows only after the address manager's 1 s debounce and
- * a peer-store write: with 8 tabs starting on 2 cores, 2.9 s after the reservation.
  */
 export async function waitForRelayAddress (node: MeshNode, timeoutMs: number, log: Logger): Promise<void> {
   const circuit = (): string | undefined => node.getMultiaddrs().map(String).find(a => a.includes('/p2p-circuit'))
@@ -22,7 +18,6 @@ export async function waitForRelayAddress (node: MeshNode, timeoutMs: number, lo
   await new Promise<void>(resolve => {
     const done = (): void => {
       clearTimeout(timer)
-      node.removeEventListener('transport:listening', check)
       node.removeEventListener('self:peer:update', check)
       resolve()
     }
@@ -31,7 +26,6 @@ export async function waitForRelayAddress (node: MeshNode, timeoutMs: number, lo
       log('no relay reservation after %d ms: joining without one (the address is announced once there is one)', timeoutMs)
       done()
     }, timeoutMs)
-    node.addEventListener('transport:listening', check)
     node.addEventListener('self:peer:update', check)
   })
 }
