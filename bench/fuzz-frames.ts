@@ -108,7 +108,8 @@ const FIELDS: Record<Op, Array<Exclude<keyof Frame, 'id' | 'response' | 'op'>>> 
   [Op.LEAVE]: [],
   [Op.KEYSPACES]: [],
   [Op.DROP_KEYSPACE]: ['keyspace'],
-  [Op.PING]: []
+  [Op.PING]: [],
+  [Op.INVALIDATE]: ['entries', 'epoch', 'seq']
 }
 
 /** Every field but members (which name peers: see MemberSpec). */
@@ -129,6 +130,8 @@ const FIELD_VALUES = {
   errorMessage: text,
   names: fc.array(keyspace, { maxLength: 3 }),
   waitMs: u32,
+  epoch: u64,
+  seq: u64,
   mesh: fc.oneof({ arbitrary: fc.constant(MESH), weight: 5 }, { arbitrary: fc.constantFrom('', 'other'), weight: 1 })
 }
 type FieldName = keyof typeof FIELD_VALUES

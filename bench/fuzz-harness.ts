@@ -113,6 +113,7 @@ export class Harness {
       peer: this.cache.peerId,
       limits: { maxFrameBytes: MAX_FRAME_BYTES, maxItems: 100_000 },
       onRequest: async () => { throw new Error('the fuzzer serves nothing') },
+      onNotice: () => {},
       onClose: () => {},
       onMisbehaviour: () => {},
       log: defaultLogger().forComponent('fuzz:channel')

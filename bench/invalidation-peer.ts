@@ -10,17 +10,28 @@ import { createCache } from '../node/index.js'
 const { bootstrap, mesh } = JSON.parse(process.argv[2]) as { bootstrap: string[], mesh: string }
 const cache = await createCache({ mesh, bootstrap, listen: ['/ip4/127.0.0.1/tcp/0'], heartbeatMs: 500 })
 const now = (): number => performance.timeOrigin + performance.now()
+// Lines leave once per turn: a write to stdout per event would cost more than the event.
+let lines: string[] = []
+const report = (line: object): void => {
+  lines.push(JSON.stringify(line))
+  if (lines.length === 1) {
+    setImmediate(() => {
+      process.stdout.write(lines.join('\n') + '\n')
+      lines = []
+    })
+  }
+}
 cache.addEventListener('invalidate', evt => {
   const { key } = (evt as CustomEvent<{ key: string }>).detail
-  console.log(JSON.stringify({ kind: 'inval', key, at: now() }))
+  report({ kind: 'inval', key, at: now() })
 })
 cache.subscribe('baseline', data => {
-  console.log(JSON.stringify({ kind: 'gossip', key: data, at: now() }))
+  report({ kind: 'gossip', key: data, at: now() })
 })
 process.on('SIGTERM', () => { void cache.stop().finally(() => process.exit(0)) })
 console.log(JSON.stringify({ ready: true, peerId: cache.peerId }))
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() !== 'cpu') continue
   const { user, system } = process.cpuUsage()
-  console.log(JSON.stringify({ kind: 'cpu', cpuUs: user + system }))
+  report({ kind: 'cpu', cpuUs: user + system })
 }

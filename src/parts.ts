@@ -13,6 +13,7 @@ import { FanOut } from './operations/fan-out.js'
 import { GetOperation } from './operations/get.js'
 import { ReadThroughOperation } from './operations/get-or-load.js'
 import { handlerTable, operationHandlers } from './operations/handlers.js'
+import { sendInvalidations, serveInvalidations } from './operations/invalidate.js'
 import { KeyspaceOperations } from './operations/keyspaces.js'
 import { ping } from './operations/ping.js'
 import { MeshRequests } from './operations/requests.js'
@@ -75,8 +76,17 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const clock = new HybridClock(now)
   const once = new OncePerVersion()
   const ownership = new Ownership(options)
-  const invalidator = new Invalidator({ gossip, near, logger }, {
-    mesh: options.mesh,
+  const invalidator = new Invalidator({
+    near,
+    logger,
+    recipients: () => {
+      const peers = new Set(rpc.connectedPeers())
+      for (const member of membership.members()) peers.add(member.peerId)
+      peers.delete(self)
+      return peers
+    },
+    send: (items, to) => { sendInvalidations(rpc, items, to) }
+  }, {
     incarnation: lifecycle.startedAt,
     onInvalidate: (item, owner) => {
       clock.observe(item.version)
@@ -172,6 +182,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const handlers = handlerTable([operationHandlers({ ...ops, keyspaces: ops.keyspaceOps, apply: components }), rebalance.handlers()], peer => { membership.touch(peer) })
   requests.serveLocally(handlers)
   for (const [op, handler] of handlers) rpc.on(op, handler)
+  serveInvalidations(rpc, invalidator, logger.forComponent('meshcache:invalidation'))
   ownership.rebuild([membership.self])
 
   node.addEventListener('peer:disconnect', evt => {

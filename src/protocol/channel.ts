@@ -8,6 +8,8 @@ import type { Frame } from './frame.js'
 import type { Logger, Stream } from '@libp2p/interface'
 
 export type RequestHandler = (frame: Frame, peer: string) => Promise<Partial<Frame>>
+/** A notice: a frame with id 0, which no one answers. */
+export type NoticeHandler = (frame: Frame, peer: string) => void
 
 export interface ChannelInit {
   stream: Stream
@@ -16,6 +18,7 @@ export interface ChannelInit {
   log: Logger
   limits: FrameLimits
   onRequest: RequestHandler
+  onNotice: NoticeHandler
   onClose: (channel: Channel) => void
   /** A frame from this peer broke the rules; the stream is already reset. */
   onMisbehaviour: (peer: string, err: MeshCacheError) => void
@@ -90,6 +93,11 @@ export class Channel {
     })
   }
 
+  /** Sends a notice: `framed` is a whole frame (length prefix included) whose id is 0. */
+  notify (framed: Uint8Array): void {
+    this.enqueue(framed)
+  }
+
   close (): void {
     this.shutdown(undefined)
     this.stream.close().catch((err: Error) => {
@@ -100,7 +108,11 @@ export class Channel {
 
   private send (frame: Partial<Frame>): void {
     if (this.closed) return
-    const bytes = encodeFrame(frame)
+    this.enqueue(encodeFrame(frame))
+  }
+
+  private enqueue (bytes: Uint8Array): void {
+    if (this.closed) return
     this.queued.push(bytes)
     this.queuedBytes += bytes.byteLength
     if (this.queued.length === 1) nextTurn(() => { this.flush() })
@@ -158,6 +170,11 @@ export class Channel {
       this.log.trace('%s answered request %d%s', this.peer, frame.id, frame.errorCode !== '' ? ` with ${frame.errorCode}` : '')
       if (frame.errorCode !== '') pending.reject(fromRemote(frame.errorCode, frame.errorMessage))
       else pending.resolve(frame)
+      return
+    }
+    // Ids of requests start at 1: id 0 is a notice, and no answer goes back.
+    if (frame.id === 0) {
+      this.init.onNotice(frame, this.peer)
       return
     }
     if (this.init.admit?.(this.peer) === false) {

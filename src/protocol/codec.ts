@@ -11,7 +11,27 @@ export interface FrameLimits {
 }
 
 export function encodeFrame (frame: Partial<Frame>): Uint8Array {
-  const body = encodeExact(Frame.codec(), frame)
+  return framed(encodeExact(Frame.codec(), frame))
+}
+
+/**
+ * A frame made of two encoded halves: protobuf merges concatenated messages,
+ * so what many frames share is encoded once and each one's own fields
+ * (say, a sequence number) are appended.
+ */
+export function encodeFrameFrom (shared: Uint8Array, own: Partial<Frame>): Uint8Array {
+  const tail = encodeExact(Frame.codec(), own)
+  const body = new Uint8Array(shared.byteLength + tail.byteLength)
+  body.set(shared)
+  body.set(tail, shared.byteLength)
+  return framed(body)
+}
+
+export function encodeFrameBody (frame: Partial<Frame>): Uint8Array {
+  return encodeExact(Frame.codec(), frame)
+}
+
+function framed (body: Uint8Array): Uint8Array {
   const prefix = varint.encodingLength(body.byteLength)
   const out = new Uint8Array(prefix + body.byteLength)
   varint.encode(body.byteLength, out)

@@ -249,7 +249,8 @@ export enum Op {
   LEAVE = 'LEAVE',
   KEYSPACES = 'KEYSPACES',
   DROP_KEYSPACE = 'DROP_KEYSPACE',
-  PING = 'PING'
+  PING = 'PING',
+  INVALIDATE = 'INVALIDATE'
 }
 
 enum __OpValues {
@@ -265,7 +266,8 @@ enum __OpValues {
   LEAVE = 9,
   KEYSPACES = 10,
   DROP_KEYSPACE = 11,
-  PING = 12
+  PING = 12,
+  INVALIDATE = 13
 }
 
 export namespace Op {
@@ -294,6 +296,8 @@ export interface Frame {
   mesh: string
   forwarded: boolean
   view: string
+  epoch: bigint
+  seq: bigint
 }
 
 export namespace Frame {
@@ -411,6 +415,16 @@ export namespace Frame {
           w.string(obj.view)
         }
 
+        if ((obj.epoch != null && obj.epoch !== 0n)) {
+          w.uint32(160)
+          w.uint64(obj.epoch)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(168)
+          w.uint64(obj.seq)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -434,7 +448,9 @@ export namespace Frame {
           waitMs: 0,
           mesh: '',
           forwarded: false,
-          view: ''
+          view: '',
+          epoch: 0n,
+          seq: 0n
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -541,6 +557,14 @@ export namespace Frame {
             }
             case 19: {
               obj.view = reader.string()
+              break
+            }
+            case 20: {
+              obj.epoch = reader.uint64()
+              break
+            }
+            case 21: {
+              obj.seq = reader.uint64()
               break
             }
             default: {

@@ -1,6 +1,8 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Channel } from './channel.js'
+import { encodeFrameBody, encodeFrameFrom } from './codec.js'
 import { PeerSlots } from './slots.js'
+import type { NoticeHandler } from './channel.js'
 import type { FrameLimits } from './codec.js'
 import type { Frame, Op } from './frame.js'
 import type { ComponentLogger, Connection, Logger, Stream, StreamHandlerOptions } from '@libp2p/interface'
@@ -52,6 +54,7 @@ export class Rpc {
   /** Handed to every Channel. */
   private readonly channelLog: Logger
   private readonly handlers = new Map<Op, OpHandler>()
+  private readonly noticeHandlers = new Map<Op, NoticeHandler>()
   /** The channel each peer's requests go on. */
   private readonly channels = new Map<string, Channel>()
   /** Every open channel, including one left over when both sides opened at once. */
@@ -77,6 +80,43 @@ export class Rpc {
 
   on (op: Op, handler: OpHandler): void {
     this.handlers.set(op, handler)
+  }
+
+  /** Notices (frames no one answers) of `op` go to `handler`; it runs synchronously, in the order they came. */
+  onNotice (op: Op, handler: NoticeHandler): void {
+    this.noticeHandlers.set(op, handler)
+  }
+
+  /** Peers we have a channel with, open now. */
+  connectedPeers (): Iterable<string> {
+    return this.channels.keys()
+  }
+
+  /**
+   * Sends one notice to many peers without waiting: `shared` is encoded once
+   * and each peer's own fields follow it. Notices to one peer leave in the
+   * order they were given; one that cannot go (no proof of the secret yet,
+   * the peer unreachable, the stream closing) is lost, with a trace line.
+   */
+  notifyMany (shared: Partial<Frame>, each: Array<[peer: string, own: Partial<Frame>]>): void {
+    if (!this.started) return
+    const body = encodeFrameBody({ ...shared, id: 0, response: false })
+    const { access } = this.init
+    for (const [peer, own] of each) {
+      if (access != null && !access.allowed(peer)) {
+        this.log.trace('a notice (op %d) to %s is not sent: it has not proven the mesh secret', shared.op, peer)
+        continue
+      }
+      const framed = encodeFrameFrom(body, own)
+      const channel = this.channels.get(peer)
+      if (channel != null) channel.notify(framed)
+      else {
+        this.connect(peer).then(
+          opened => { opened.notify(framed) },
+          (err: Error) => { this.log.trace('a notice (op %d) to %s is lost: %s', shared.op, peer, err.message) }
+        )
+      }
+    }
   }
 
   async start (): Promise<void> {
@@ -193,6 +233,7 @@ export class Rpc {
       log: this.channelLog,
       limits: this.init,
       onRequest: (frame, from) => this.serve(frame, from),
+      onNotice: (frame, from) => { this.notice(frame, from) },
       admit: from => {
         const count = (this.serving.get(from) ?? 0) + 1
         if (count > this.maxInFlight) return false
@@ -223,6 +264,26 @@ export class Rpc {
     // Bounded: only a hint for error messages.
     if (this.refusedBy.size >= 1000) this.refusedBy.clear()
     this.refusedBy.add(peer)
+  }
+
+  /** A notice from `peer`: heard only from a peer that has proven the secret, and never answered. */
+  private notice (frame: Frame, peer: string): void {
+    const { access } = this.init
+    if (access != null && !access.allowed(peer)) {
+      this.log('dropped a notice (op %d) from %s: it has not proven the mesh secret', frame.op, peer)
+      access.refused?.(peer)
+      return
+    }
+    const handler = this.noticeHandlers.get(frame.op)
+    if (handler == null) {
+      this.log('%s sent a notice of op %d, which has no handler', peer, frame.op)
+      return
+    }
+    try {
+      handler(frame, peer)
+    } catch (err) {
+      this.log.error('the handler of a notice (op %d) from %s threw: %e', frame.op, peer, err)
+    }
   }
 
   /** Serves one request from `peer` as a channel does: access first, then its op's handler. */

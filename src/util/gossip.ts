@@ -1,5 +1,5 @@
 /**
- * The slice of gossipsub that membership, invalidation and pub/sub channels
+ * The slice of gossipsub that membership and pub/sub channels
  * use. The libp2p adapter lives in src/libp2p.ts; unit tests pass a fake.
  * `from` is the origin's peer id as its envelope names it (with a mesh
  * secret, a member made the message: util/envelope.ts); `via` is the peer

@@ -1,6 +1,6 @@
 /**
  * uint64 fields between protobuf and JavaScript, for every part that encodes
- * or decodes a message (frames, heartbeats, invalidations).
+ * or decodes a message (frames, heartbeats).
  */
 import { writer } from 'protons-runtime'
 import type { Codec } from 'protons-runtime'

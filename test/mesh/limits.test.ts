@@ -1,9 +1,6 @@
-import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createCache } from '../../node/index.js'
-import { Invalidation } from '../../src/invalidation/message.js'
 import { Op } from '../../src/protocol/frame.js'
-import { Sealer } from '../../src/util/envelope.js'
 import { FAST, LOOPBACK, seedOf, startCluster, waitFor, waitForMembership } from '../helpers/cluster.js'
 import { sendRaw } from '../helpers/wire.js'
 import type { Cluster } from '../helpers/cluster.js'
@@ -128,20 +125,12 @@ describe('limits against a misbehaving peer', () => {
     const flooder = await attacker(mesh)
     const heard: string[] = []
     a.addEventListener('invalidate', evt => { heard.push((evt as CustomEvent).detail.owner as string) })
-    await flooder.libp2p.dial(multiaddr(seedOf([a])[0]))
-    const pubsub = flooder.libp2p.services.pubsub
-    const topic = `meshcache/${mesh}/inval/1`
-    pubsub.subscribe(topic)
-    await waitFor(() => pubsub.getSubscribers(topic).some(p => p.equals(a.libp2p.peerId)), 3_000, 'the flooder to see the topic')
-    const items = Array.from({ length: 500 }, (_, i) => ({ keyspace: 'default', key: `f${i}`, version: 1n }))
-    // Past the flooder's own invalidator, in envelopes as it would make them.
-    const sealer = new Sealer(flooder.peerId)
-    for (let seq = 1; seq <= 10; seq++) {
-      await pubsub.publish(topic, sealer.seal(topic, Invalidation.encode({ incarnation: 1n, seq: BigInt(seq), items }))).catch(() => {})
-    }
+    const items = Array.from({ length: 500 }, (_, i) => ({ keyspace: 'default', key: `f${i}`, version: 1n, value: new Uint8Array(0), expiresAt: 0n, staleAt: 0n }))
+    // Past the flooder's own invalidator: ten notices of 500 in one chunk.
+    await sendRaw(flooder, a, Array.from({ length: 10 }, (_, i) => ({ id: 0, op: Op.INVALIDATE, epoch: 1n, seq: BigInt(i + 1), entries: items })), 1_000)
     await waitFor(async () => (await a.status()).access.rejected >= 1, 3_000, 'the flood to be refused')
     await waitFor(() => a.libp2p.getConnections(flooder.libp2p.peerId).length === 0, 3_000, 'the flooder to be hung up')
-    // The bucket holds 2 s worth (2 000 items): four messages of 500 at most got through.
+    // The bucket holds 2 s worth (2 000 items): four notices of 500 at most got through.
     expect(heard.filter(owner => owner === flooder.peerId).length).toBeLessThanOrEqual(2_000)
   })
 })

@@ -1,79 +1,56 @@
-import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
-import { Invalidator } from '../../../src/invalidation/invalidator.js'
-import { Invalidation } from '../../../src/invalidation/message.js'
-import { NearCache } from '../../../src/invalidation/near-cache.js'
-import { topicOf } from '../../../src/util/gossip.js'
-import { FakeGossipBus, turns } from '../fakes.js'
-import type { InvalidationItem } from '../../../src/invalidation/invalidator.js'
+import { MAX_ITEMS_PER_NOTICE } from '../../../src/invalidation/invalidator.js'
+import { turns } from '../fakes.js'
+import { FakeInvalidationNet } from './fake-net.js'
+import type { NetPeer } from './fake-net.js'
 
-const MESH = 'test-mesh'
-const TOPIC = topicOf(MESH, 'inval/1')
-
-interface Peer {
-  id: string
-  near: NearCache
-  inv: Invalidator
-  heard: Array<{ item: InvalidationItem, owner: string }>
-}
-
-function peer (bus: FakeGossipBus, id: string, incarnation = 1): Peer {
-  const near = new NearCache({ maxEntries: 1000, maxStalenessMs: 60_000 })
-  const heard: Peer['heard'] = []
-  const inv = new Invalidator({ gossip: bus.peer(id), near, logger: defaultLogger() }, {
-    mesh: MESH,
-    incarnation,
-    onInvalidate: (item, owner) => { heard.push({ item, owner }) }
-  })
-  inv.start()
-  return { id, near, inv, heard }
-}
-
-function copy (p: Peer, key: string, version: bigint, owner: string, keyspace = 's'): void {
+function copy (p: NetPeer, key: string, version: bigint, owner: string, keyspace = 's'): void {
   p.near.set(keyspace, key, { value: new Uint8Array([1]), version, expiresAt: 0, owner, fetchedAt: Date.now() })
 }
 
-const has = (p: Peer, key: string, keyspace = 's'): boolean => p.near.get(keyspace, key) != null
-
-function decoded (bus: FakeGossipBus, from?: string): Invalidation[] {
-  return bus.on(TOPIC, from).map(m => Invalidation.decode(m.data))
-}
+const has = (p: NetPeer, key: string, keyspace = 's'): boolean => p.near.get(keyspace, key) != null
 
 describe('Invalidator', () => {
-  it('sends the items published in one turn as one message', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A', 77)
+  it('sends the items published in one turn as one notice to each peer, numbered per peer', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A', { incarnation: 77 })
+    net.peer('B')
+    net.peer('C')
     a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
     a.inv.publish({ keyspace: 's', key: 'k2', version: 2n })
     a.inv.publish({ keyspace: 't', key: 'k3', version: 3n })
-    expect(bus.on(TOPIC)).toHaveLength(0) // not before the turn ends
+    expect(net.sent).toHaveLength(0) // not before the turn ends
     await turns()
-    const messages = decoded(bus, 'A')
-    expect(messages).toHaveLength(1)
-    expect(messages[0].incarnation).toBe(77n)
-    expect(messages[0].seq).toBe(1n)
-    expect(messages[0].items).toEqual([
+    const toB = net.from('A', 'B')
+    expect(toB).toHaveLength(1)
+    expect(toB[0].seq).toBe(1n)
+    expect(toB[0].items).toEqual([
       { keyspace: 's', key: 'k1', version: 1n },
       { keyspace: 's', key: 'k2', version: 2n },
       { keyspace: 't', key: 'k3', version: 3n }
     ])
+    // Each peer has a numbering of its own, and a restarted owner's epochs are past the old run's.
+    const toC = net.from('A', 'C')
+    expect(toC.map(n => n.seq)).toEqual([1n])
+    expect(toC[0].epoch).not.toBe(toB[0].epoch)
+    expect(toB[0].epoch >= 77n * 1024n).toBe(true)
     a.inv.publish({ keyspace: 's', key: 'k4', version: 4n })
     await turns()
-    expect(decoded(bus, 'A').map(m => m.seq)).toEqual([1n, 2n])
+    expect(net.from('A', 'B').map(n => n.seq)).toEqual([1n, 2n])
+    expect(net.from('A', 'B')[1].epoch).toBe(toB[0].epoch)
   })
 
-  it('splits a large batch into messages of at most 512 items that receivers accept without a gap', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
+  it(`splits a large batch into notices of at most ${MAX_ITEMS_PER_NOTICE} items that receivers take without a gap`, async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
     copy(b, 'k0', 1n, 'A')
     copy(b, 'k599', 1n, 'A')
     copy(b, 'untouched', 1n, 'A')
     for (let i = 0; i < 600; i++) a.inv.publish({ keyspace: 's', key: `k${i}`, version: 5n })
     await turns()
-    const messages = decoded(bus, 'A')
-    expect(messages.map(m => m.items.length)).toEqual([512, 88])
-    expect(messages.map(m => m.seq)).toEqual([1n, 2n])
+    expect(net.from('A', 'B').map(n => n.items.length)).toEqual([512, 88])
+    expect(net.from('A', 'B').map(n => n.seq)).toEqual([1n, 2n])
     expect(b.heard).toHaveLength(600)
     expect(b.inv.gaps).toBe(0)
     expect(has(b, 'k0')).toBe(false)
@@ -81,17 +58,17 @@ describe('Invalidator', () => {
     expect(has(b, 'untouched')).toBe(true)
   })
 
-  it('makes every receiver drop older near copies and keep newer ones', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
-    const c = peer(bus, 'C')
+  it('makes every receiver drop older near copies and keep newer ones; the sender hears nothing of its own', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
+    const c = net.peer('C')
     for (const p of [b, c]) {
       copy(p, 'older', 4n, 'A')
       copy(p, 'newer', 9n, 'A')
       copy(p, 'other', 1n, 'A')
     }
-    copy(a, 'older', 4n, 'X') // the sender does not hear its own message
+    copy(a, 'older', 4n, 'X')
     a.inv.publish({ keyspace: 's', key: 'older', version: 5n })
     a.inv.publish({ keyspace: 's', key: 'newer', version: 5n })
     await turns()
@@ -109,9 +86,9 @@ describe('Invalidator', () => {
   })
 
   it('blocks a late older fill of a key whose invalidation already arrived', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
     a.inv.publish({ keyspace: 's', key: 'k', version: 10n })
     await turns()
     copy(b, 'k', 9n, 'A')
@@ -119,10 +96,10 @@ describe('Invalidator', () => {
   })
 
   it('on a gap, drops every near copy served by that owner and counts it', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
-    const c = peer(bus, 'C')
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
+    const c = net.peer('C')
     for (const p of [b, c]) {
       copy(p, 'x', 100n, 'A')
       copy(p, 'y', 100n, 'A', 'other-keyspace')
@@ -130,8 +107,8 @@ describe('Invalidator', () => {
     }
     a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
     await turns()
-    // Message 2 is lost on its way to B only.
-    bus.drop = (message, to) => to === 'B' && Invalidation.decode(message.data).seq === 2n
+    // Notice 2 is lost on its way to B only.
+    net.drop = notice => notice.to === 'B' && notice.seq === 2n
     a.inv.publish({ keyspace: 's', key: 'k2', version: 2n })
     await turns()
     expect(has(b, 'x')).toBe(true) // B cannot know yet
@@ -142,11 +119,10 @@ describe('Invalidator', () => {
     expect(has(b, 'y', 'other-keyspace')).toBe(false)
     expect(has(b, 'z')).toBe(true) // served by another owner
     expect(b.heard.map(h => h.item.key)).toEqual(['k1', 'k3'])
-    // C lost nothing and keeps its copies.
     expect(c.inv.gaps).toBe(0)
     expect(has(c, 'x')).toBe(true)
     expect(has(c, 'y', 'other-keyspace')).toBe(true)
-    // Numbering continues from the message after the gap: no second gap.
+    // Numbering continues from the notice after the gap: no second gap.
     copy(b, 'x', 100n, 'A')
     a.inv.publish({ keyspace: 's', key: 'k4', version: 4n })
     await turns()
@@ -154,47 +130,73 @@ describe('Invalidator', () => {
     expect(has(b, 'x')).toBe(true)
   })
 
-  it('drops the copies of an owner whose first message heard is not its first', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
+  it('a peer left out of a batch gets a new numbering, and drops that owner\'s copies when it arrives', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
+    net.peer('C')
     a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
     await turns()
-    const late = peer(bus, 'L') // subscribes after message 1 went by
-    copy(late, 'x', 100n, 'A')
+    copy(b, 'x', 100n, 'A')
+    net.recipientsOf.set('A', ['C']) // B is not a recipient for a while (say, its channel closed)
     a.inv.publish({ keyspace: 's', key: 'k2', version: 2n })
     await turns()
-    expect(has(late, 'x')).toBe(false)
-    // ...and from then on follows the numbering.
-    copy(late, 'x', 100n, 'A')
+    net.recipientsOf.delete('A')
     a.inv.publish({ keyspace: 's', key: 'k3', version: 3n })
     await turns()
-    expect(has(late, 'x')).toBe(true)
-    expect(late.inv.gaps).toBe(0)
+    const toB = net.from('A', 'B')
+    expect(toB.map(n => n.seq)).toEqual([1n, 1n])
+    expect(toB[1].epoch).not.toBe(toB[0].epoch)
+    expect(has(b, 'x')).toBe(false)
+    expect(b.inv.gaps).toBe(0) // not a loss B saw, but a break all the same
+    // ...and from then on follows the new numbering.
+    copy(b, 'x', 100n, 'A')
+    a.inv.publish({ keyspace: 's', key: 'k4', version: 4n })
+    await turns()
+    expect(has(b, 'x')).toBe(true)
   })
 
-  it('keeps copies when the first message heard from an owner is its first', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
+  it('keeps copies when the first notice heard from an owner starts its numbering', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
     copy(b, 'x', 100n, 'A')
     a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
     await turns()
     expect(has(b, 'x')).toBe(true)
   })
 
-  it('a new incarnation of an owner starts its numbering afresh', async () => {
-    const bus = new FakeGossipBus()
-    const b = peer(bus, 'B')
-    const first = peer(bus, 'A', 1)
+  it('drops the copies of an owner whose first notice heard is not the first of its numbering', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
+    copy(b, 'x', 100n, 'A')
+    net.drop = notice => notice.seq === 1n
+    a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
+    await turns()
+    a.inv.publish({ keyspace: 's', key: 'k2', version: 2n })
+    await turns()
+    expect(has(b, 'x')).toBe(false)
+    expect(b.heard.map(h => h.item.key)).toEqual(['k2'])
+  })
+
+  it('a restarted owner starts a new numbering; copies taken after its first notice stay', async () => {
+    const net = new FakeInvalidationNet()
+    const b = net.peer('B')
+    const first = net.peer('A', { incarnation: 1 })
     for (let i = 1; i <= 5; i++) {
       first.inv.publish({ keyspace: 's', key: `k${i}`, version: BigInt(i) })
       await turns()
     }
     first.inv.stop()
-    const second = peer(bus, 'A', 2) // same peer id, restarted
+    copy(b, 'old', 100n, 'A')
+    const second = net.peer('A', { incarnation: 2 }) // same peer id, restarted
     second.inv.publish({ keyspace: 's', key: 'n1', version: 10n })
     await turns()
-    expect(decoded(bus, 'A').at(-1)).toMatchObject({ incarnation: 2n, seq: 1n })
+    const toB = net.from('A', 'B')
+    expect(toB.at(-1)?.seq).toBe(1n)
+    expect(toB.at(-1)!.epoch > toB[0].epoch).toBe(true)
+    expect(has(b, 'old')).toBe(false) // whatever the old run sent last, B cannot be sure it heard it all
     copy(b, 'x', 100n, 'A')
     for (let i = 2; i <= 7; i++) {
       second.inv.publish({ keyspace: 's', key: `n${i}`, version: BigInt(10 + i) })
@@ -205,19 +207,17 @@ describe('Invalidator', () => {
     expect(b.heard).toHaveLength(12)
   })
 
-  it('applies the items of a repeated or late message without treating it as a gap', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
+  it('applies the items of a repeated or late notice without treating it as a gap', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
     a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
     await turns()
     a.inv.publish({ keyspace: 's', key: 'k2', version: 2n })
     await turns()
-    // Message 1 arrives again, with a copy it names now in B's near cache.
     copy(b, 'k1', 0n, 'A')
     copy(b, 'keep', 100n, 'A')
-    await bus.peer('A').publish(TOPIC, bus.on(TOPIC, 'A')[0].data)
-    await turns()
+    b.inv.receive('A', net.from('A', 'B')[0]) // notice 1 again
     expect(has(b, 'k1')).toBe(false)
     expect(has(b, 'keep')).toBe(true)
     a.inv.publish({ keyspace: 's', key: 'k3', version: 3n })
@@ -226,76 +226,48 @@ describe('Invalidator', () => {
     expect(has(b, 'keep')).toBe(true)
   })
 
-  it('ignores malformed gossip data and messages with too many items', async () => {
-    const bus = new FakeGossipBus()
-    const b = peer(bus, 'B')
-    copy(b, 'x', 1n, 'A')
-    const evil = bus.peer('A')
-    await evil.publish(TOPIC, new Uint8Array([0xff, 0xff, 0xff, 0xff]))
-    await evil.publish(TOPIC, new Uint8Array([0x1a, 0x05, 0x0a])) // item cut short
-    const tooMany = Invalidation.encode({
-      incarnation: 1n,
-      seq: 1n,
-      items: Array.from({ length: 513 }, (_, i) => ({ keyspace: 's', key: i === 0 ? 'x' : `k${i}`, version: 50n }))
-    })
-    await evil.publish(TOPIC, tooMany)
-    await turns()
-    expect(has(b, 'x')).toBe(true)
-    expect(b.heard).toEqual([])
-    expect(b.inv.gaps).toBe(0)
-    // A valid message still works afterwards, and counts as A's first.
-    await evil.publish(TOPIC, Invalidation.encode({ incarnation: 1n, seq: 1n, items: [{ keyspace: 's', key: 'x', version: 2n }] }))
-    await turns()
-    expect(has(b, 'x')).toBe(false)
-    expect(b.heard).toHaveLength(1)
-  })
-
-  it('stop() sends what is queued at once and stops listening', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
-    expect(bus.subscribers(TOPIC)).toBe(2)
+  it('stop() sends what is queued at once, then neither sends nor hears', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
     a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
     a.inv.stop()
-    expect(decoded(bus, 'A')).toHaveLength(1)
-    expect(bus.subscribers(TOPIC)).toBe(1)
+    expect(net.from('A')).toHaveLength(1)
     b.inv.publish({ keyspace: 's', key: 'k2', version: 2n })
     await turns()
     expect(a.heard).toEqual([])
     expect(b.heard.map(h => h.item.key)).toEqual(['k1'])
-    // The queued flush after stop sends nothing twice.
-    expect(decoded(bus, 'A')).toHaveLength(1)
+    a.inv.publish({ keyspace: 's', key: 'k3', version: 3n })
+    await turns()
+    expect(net.from('A')).toHaveLength(1)
   })
 
-  it('forget() makes the next message from that owner count as its first', async () => {
-    const bus = new FakeGossipBus()
-    const a = peer(bus, 'A')
-    const b = peer(bus, 'B')
+  it('forget() starts both numberings with that peer afresh', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    const b = net.peer('B')
     a.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
+    b.inv.publish({ keyspace: 's', key: 'k1', version: 1n })
     await turns()
     b.inv.forget('A')
     copy(b, 'x', 100n, 'A')
     a.inv.publish({ keyspace: 's', key: 'k2', version: 2n })
     await turns()
-    // Seq 2 without seq 1 known: copies dropped, but it was not a loss B saw.
+    // Seq 2 of a numbering B no longer knows: copies dropped, but it was not a loss B saw.
     expect(has(b, 'x')).toBe(false)
     expect(b.inv.gaps).toBe(0)
+    b.inv.publish({ keyspace: 's', key: 'k3', version: 3n })
+    await turns()
+    const toA = net.from('B', 'A')
+    expect(toA.map(n => n.seq)).toEqual([1n, 1n])
+    expect(toA[1].epoch).not.toBe(toA[0].epoch)
   })
 
-  it('swallows a failing publish', async () => {
-    const near = new NearCache({ maxEntries: 10, maxStalenessMs: 1000 })
-    let calls = 0
-    const inv = new Invalidator({
-      gossip: {
-        publish: async () => { calls++; throw new Error('no peers subscribed') },
-        subscribe: () => () => {}
-      },
-      near,
-      logger: defaultLogger()
-    }, { mesh: MESH, incarnation: 1 })
-    inv.start()
-    inv.publish({ keyspace: 's', key: 'k', version: 1n })
+  it('sends nothing when there is no one to tell', async () => {
+    const net = new FakeInvalidationNet()
+    const a = net.peer('A')
+    a.inv.publish({ keyspace: 's', key: 'k', version: 1n })
     await turns()
-    expect(calls).toBe(1)
+    expect(net.sent).toEqual([])
   })
 })

@@ -1,36 +1,27 @@
-import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
-import { Invalidator } from '../../../src/invalidation/invalidator.js'
 import { NearCache } from '../../../src/invalidation/near-cache.js'
 import { PeerRate } from '../../../src/access/rate.js'
-import { FakeGossipBus, turns } from '../fakes.js'
-import type { InvalidationItem } from '../../../src/invalidation/invalidator.js'
+import { turns } from '../fakes.js'
+import { FakeInvalidationNet } from './fake-net.js'
 
 describe('Invalidator with a rate limit per owner', () => {
   it('drops what an owner sends past its rate, and treats the drop as a gap (its copies go)', async () => {
-    const bus = new FakeGossipBus()
+    const net = new FakeInvalidationNet()
     const near = new NearCache({ maxEntries: 1000, maxStalenessMs: 60_000 })
-    const heard: Array<{ item: InvalidationItem, owner: string }> = []
     let now = 0
     const rate = new PeerRate({ perSecond: 10, burstSeconds: 1, now: () => now })
     const refused: string[] = []
-    const reader = new Invalidator({ gossip: bus.peer('R'), near, logger: defaultLogger() }, {
-      mesh: 'm',
-      incarnation: 1,
-      onInvalidate: (item, owner) => { heard.push({ item, owner }) },
+    const { inv: reader, heard } = net.peer('R', {
       admit: (owner, items) => {
         if (rate.take(owner, items)) return true
         refused.push(owner)
         return false
       }
-    })
-    reader.start()
-    const flooder = new Invalidator({ gossip: bus.peer('F'), near: new NearCache({ maxEntries: 0, maxStalenessMs: 0 }), logger: defaultLogger() }, { mesh: 'm', incarnation: 1 })
-    const honest = new Invalidator({ gossip: bus.peer('H'), near: new NearCache({ maxEntries: 0, maxStalenessMs: 0 }), logger: defaultLogger() }, { mesh: 'm', incarnation: 1 })
-    flooder.start()
-    honest.start()
+    }, near)
+    const flooder = net.peer('F').inv
+    const honest = net.peer('H').inv
 
-    // Three messages of 6 keys each, a turn apart: the bucket holds 10.
+    // Three notices of 6 keys each, a turn apart: the bucket holds 10.
     for (let m = 0; m < 3; m++) {
       for (let i = 0; i < 6; i++) flooder.publish({ keyspace: 's', key: `f${m}-${i}`, version: 1n })
       await turns()
@@ -41,7 +32,7 @@ describe('Invalidator with a rate limit per owner', () => {
     expect(refused).toEqual(['F', 'F'])
     expect(heard.filter(h => h.owner === 'H')).toHaveLength(1)
 
-    // A second later the bucket has refilled; the message after the dropped ones shows a gap.
+    // A second later the bucket has refilled; the notice after the dropped ones shows a gap.
     near.set('s', 'served-by-F', { value: new Uint8Array([1]), version: 1n, expiresAt: 0, owner: 'F', fetchedAt: Date.now() })
     expect(near.get('s', 'served-by-F')).toBeDefined()
     now += 1_000

@@ -17,16 +17,18 @@ interface Side {
   end: FakeStream
   misbehaviour: Array<{ peer: string, err: MeshCacheError }>
   closed: number
+  notices: Array<{ frame: Frame, peer: string }>
 }
 
 function side (end: FakeStream, peer: string, onRequest: RequestHandler): Side {
-  const s: Partial<Side> = { end, misbehaviour: [], closed: 0 }
+  const s: Partial<Side> = { end, misbehaviour: [], closed: 0, notices: [] }
   s.channel = new Channel({
     stream: end.stream,
     peer,
     log,
     limits: LIMITS,
     onRequest,
+    onNotice: (frame, p) => { s.notices?.push({ frame, peer: p }) },
     onClose: () => { s.closed = (s.closed ?? 0) + 1 },
     onMisbehaviour: (p, err) => { s.misbehaviour?.push({ peer: p, err }) }
   })
@@ -64,6 +66,20 @@ describe('Channel', () => {
       expect(reply.response).toBe(true)
       expect(reply.op).toBe(Op.GET)
     }
+  })
+
+  it('hands notices (id 0) to onNotice in order, never to onRequest, and answers none', async () => {
+    let requests = 0
+    const [a, b] = connected(answer('A'), async () => { requests++; return {} })
+    for (let i = 1; i <= 3; i++) a.channel.notify(encodeFrame({ id: 0, op: Op.INVALIDATE, seq: BigInt(i) }))
+    // A request after them still works, and its answer is the only frame that comes back.
+    const reply = await a.channel.request({ op: Op.GET, keys: ['x'] }, 5000)
+    expect(reply.response).toBe(true)
+    expect(b.notices.map(n => [n.peer, n.frame.seq])).toEqual([['A', 1n], ['A', 2n], ['A', 3n]])
+    expect(requests).toBe(1)
+    const reader = new FrameDecoder(LIMITS)
+    const answered = b.end.sent.flatMap(chunk => [...reader.push(chunk)])
+    expect(answered.map(f => [f.op, f.response])).toEqual([[Op.GET, true]])
   })
 
   it('carries requests both ways over one stream', async () => {

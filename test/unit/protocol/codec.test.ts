@@ -2,7 +2,7 @@ import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
 import { MeshCacheError } from '../../../src/errors.js'
-import { FrameDecoder, encodeFrame } from '../../../src/protocol/codec.js'
+import { FrameDecoder, encodeFrame, encodeFrameBody, encodeFrameFrom } from '../../../src/protocol/codec.js'
 import { Frame, Op } from '../../../src/protocol/frame.js'
 import type { FrameLimits } from '../../../src/protocol/codec.js'
 import { prng as rng } from '../../../bench/prng.js'
@@ -56,13 +56,23 @@ const sample: Partial<Frame> = {
   waitMs: 5000,
   mesh: 'orders',
   forwarded: true,
-  view: '0123456789abcdef'
+  view: '0123456789abcdef',
+  epoch: 1_700_000_000_000n * 1024n,
+  seq: 3_000_000_000n // in [2^31, 2^32), which protons alone garbles
 }
 
 describe('encodeFrame / FrameDecoder', () => {
   it('round-trips a frame with every field, entries and 64-bit numbers exactly', () => {
     const [frame] = decodeAll([encodeFrame(sample)])
     expect(frame).toStrictEqual(sample)
+  })
+
+  it('merges a shared body and a frame\'s own fields (encodeFrameFrom) into one frame', () => {
+    const shared = encodeFrameBody({ op: Op.INVALIDATE, entries: sample.entries })
+    const [frame] = decodeAll([encodeFrameFrom(shared, { epoch: 7n, seq: 3_000_000_000n })], { maxFrameBytes: 1024, maxItems: 4 })
+    expect(frame.op).toBe(Op.INVALIDATE)
+    expect(frame.entries).toStrictEqual(sample.entries)
+    expect([frame.id, frame.epoch, frame.seq]).toEqual([0, 7n, 3_000_000_000n])
   })
 
   it('fills in defaults for fields a frame leaves out', () => {
