@@ -49,6 +49,9 @@ for (const cache of caches) {
   })
 }
 
+// A graceful exit on SIGTERM too (stopChild's), so a child run under --cpu-prof writes its profile.
+process.once('SIGTERM', () => { void Promise.allSettled(caches.map(async c => c.stop())).finally(() => process.exit(0)) })
+
 const value = 'v'.repeat(100)
 const KEYS = 10_000
 type Command = { op: 'members', total: number, timeoutMs: number } | { op: 'idle', ms: number } | { op: 'watch', peerId: string, timeoutMs: number } |

@@ -17,11 +17,15 @@ import type { Libp2pOverrides } from './options.js'
 
 /**
  * How often libp2p's connection monitor pings each connection (its default is
- * 10 s). Each ping opens a stream (~1 ms of CPU for both ends): in a mesh
- * where every peer is connected to every other that is N² pings, and 32 idle
- * peers spent 0.14 cores on them at 10 s.
+ * 10 s). Each ping opens a stream and writes its round trip to the peer store
+ * (~1-2 ms of CPU for both ends): in a mesh where every peer is connected to
+ * every other that is N² pings, and 32 idle peers spent 0.14 cores on them
+ * at 10 s; at 30 s the pings of connections opened together still made a
+ * burst that was a quarter of a 10 s idle window's CPU. Members' liveness
+ * comes from heartbeats, answers and connection events (membership/); the
+ * monitor is left only to reclaim connections that died without a word.
  */
-const CONNECTION_PING_INTERVAL_MS = 30_000
+const CONNECTION_PING_INTERVAL_MS = 120_000
 /** How long libp2p's connection monitor lets a ping take before it aborts the connection. */
 const CONNECTION_PING_TIMEOUT_MS = 20_000
 /** Ping streams one peer may open to another at once (see the ping service below). */
@@ -70,7 +74,7 @@ export async function createMeshNode (mesh: string, platform: PlatformOptions, o
       maxIncomingPendingConnections: 300,
       ...platform.connectionManager
     },
-    // libp2p pings every connection (each 30 s here) and aborts it when a ping
+    // libp2p pings every connection (each 120 s here) and aborts it when a ping
     // fails or takes over 5 s. Tabs and relays starved of CPU (8 tabs on 2 cores)
     // took that long while working, and an aborted relay connection takes a
     // tab's reservation and every relayed connection with it. A ping may now
