@@ -35,21 +35,22 @@ try {
   children.push(...await Promise.all(Array.from({ length: PEERS - 1 }, async () =>
     startChild<{ peerId: string }>(new URL('./invalidation-peer.js', import.meta.url), [JSON.stringify({ mesh, bootstrap: writer.multiaddrs })], 90_000))))
   const arrivals = new Map<string, Map<string, number>>() // kind:key -> peer -> time
-  const cpuWaiters = new Map<string, (cpuUs: number) => void>()
-  for (const child of children) {
-    void (async () => {
-      for await (const line of child.lines) {
-        const { kind, key, at, cpuUs } = JSON.parse(line) as { kind: string, key: string, at: number, cpuUs: number }
-        if (kind === 'cpu') {
-          cpuWaiters.get(child.ready.peerId)?.(cpuUs)
-          continue
-        }
+  interface Reply { kind: string, cpuUs: number, inval: number, gossip: number, arrivals: Array<[string, string, number]> }
+  /** Asks one listener (see invalidation-peer.ts) and resolves with its answer. */
+  const ask = async (child: Started<{ peerId: string }>, command: 'cpu' | 'count' | 'dump'): Promise<Reply> => within(10_000, `a ${command} answer`, (async () => {
+    child.child.stdin!.write(`${command}\n`)
+    return child.next<Reply>()
+  })())
+  /** Collects every listener's arrivals so far. */
+  const collect = async (): Promise<void> => {
+    for (const child of children) {
+      for (const [kind, key, at] of (await ask(child, 'dump')).arrivals) {
         const id = `${kind}:${key}`
         const seen = arrivals.get(id) ?? new Map<string, number>()
         if (!seen.has(child.ready.peerId)) seen.set(child.ready.peerId, at)
         arrivals.set(id, seen)
       }
-    })()
+    }
   }
   await within(30_000, 'membership', (async () => {
     while ((await writer.status()).members.length < PEERS) await new Promise(resolve => setTimeout(resolve, 100))
@@ -60,10 +61,7 @@ try {
   const expected = (kind: string, key: string): string[] => kind === 'gossip'
     ? children.map(c => c.ready.peerId)
     : children.map(c => c.ready.peerId).filter(p => !writer.ownersOf(key).includes(p))
-  const cpuNow = async (): Promise<number[]> => Promise.all(children.map(async child => within(10_000, 'a cpu reading', new Promise<number>(resolve => {
-    cpuWaiters.set(child.ready.peerId, resolve)
-    child.child.stdin!.write('cpu\n')
-  }))))
+  const cpuNow = async (): Promise<number[]> => Promise.all(children.map(async child => (await ask(child, 'cpu')).cpuUs))
   const received = (kind: string, peer: string): number => {
     let n = 0
     for (const [id, seen] of arrivals) if (seen.has(peer) && id.startsWith(`${kind}:`)) n++
@@ -103,6 +101,7 @@ try {
     }
     // Stragglers get a bounded moment to arrive.
     await new Promise(resolve => setTimeout(resolve, 1_000))
+    await collect()
     return [...sent].map(([key, at]) => {
       const seen = arrivals.get(`${kind}:${key}`)
       const times = expected(kind, key).map(peer => seen?.get(peer) ?? Infinity)
@@ -113,7 +112,9 @@ try {
   let gossip: number[] = []
   const invalCpu = await cpuSpan(async () => { inval = await lateness('inval', async key => writer.set(key, 1)) })
   const gossipCpu = await cpuSpan(async () => { gossip = await lateness('gossip', async key => writer.publish('baseline', key)) })
-  const heardBefore = children.map(c => received('inval', c.ready.peerId))
+  const sparseCpu = { invalidationUs: perMessage(invalCpu, peer => received('inval', peer)), gossipUs: perMessage(gossipCpu, peer => received('gossip', peer)) }
+  const heardNow = async (): Promise<number[]> => Promise.all(children.map(async child => (await ask(child, 'count')).inval))
+  const heardBefore = await heardNow()
   const loadKeys = Array.from({ length: LOAD_WRITES }, () => ownedKey())
   const listeners = children.filter(c => !owners.has(c.ready.peerId))
   let loadMs = 0
@@ -126,13 +127,16 @@ try {
     loadMs = performance.now() - t0
     // Bounded: what has not arrived 5 s after the last ack counts as not heard.
     const deadline = Date.now() + 5_000
-    const allHeard = (): boolean => listeners.every(c => received('inval', c.ready.peerId) - heardBefore[children.indexOf(c)] >= LOAD_WRITES)
-    while (!allHeard() && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+    while (Date.now() < deadline) {
+      const heard = await heardNow()
+      if (listeners.every(c => heard[children.indexOf(c)] - heardBefore[children.indexOf(c)] >= LOAD_WRITES)) break
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
   })
-  const heardUnderLoad = children.map((c, i) => received('inval', c.ready.peerId) - heardBefore[i])
+  const heardUnderLoad = (await heardNow()).map((n, i) => n - heardBefore[i])
+  await Promise.all(children.map(async child => ask(child, 'dump'))) // what the load's arrivals were is not needed, only their count
   const cpu = {
-    invalidationUs: perMessage(invalCpu, peer => received('inval', peer) - heardUnderLoad[children.findIndex(c => c.ready.peerId === peer)]),
-    gossipUs: perMessage(gossipCpu, peer => received('gossip', peer)),
+    ...sparseCpu,
     underLoadUs: perMessage(loadCpu, (_peer, i) => heardUnderLoad[i]),
     loadSetsPerSecond: LOAD_WRITES / (loadMs / 1000),
     loadHeardMin: Math.min(...listeners.map(c => heardUnderLoad[children.indexOf(c)]))

@@ -22,7 +22,6 @@ export interface InvalidateDetail extends InvalidationItem { owner: string }
 export interface MemberLeaveDetail { peerId: string, role: Role, reason: LeaveReason }
 
 const DEFAULT_KEYSPACE = 'default'
-const EVENTS = ['invalidate', 'member:join', 'member:leave']
 
 /**
  * A peer of a meshcache mesh. buildParts (parts.ts) makes the parts and wires
@@ -42,9 +41,8 @@ export class MeshCache extends EventTarget {
     this.parts = parts
     this.peerId = parts.node.peerId.toString()
     this.log = parts.node.logger.forComponent('meshcache:cache')
-    for (const type of EVENTS) {
-      parts.events.addEventListener(type, evt => { this.dispatchEvent(new CustomEvent(type, { detail: (evt as CustomEvent).detail })) })
-    }
+    // One event per item on the hot path of invalidations: the parts dispatch on this cache itself.
+    parts.events.target = this
     this.defaultKeyspace = this.keyspaceHandle(DEFAULT_KEYSPACE)
   }
 

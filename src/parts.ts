@@ -46,8 +46,8 @@ export interface Parts {
   ops: { get: GetOperation, set: SetOperation, readThrough: ReadThroughOperation, keyspaceOps: KeyspaceOperations }
   /** The op → handler table every request, remote or to this peer itself, is served from. */
   handlers: Map<Op, OpHandler>
-  /** `invalidate`, `member:join` and `member:leave`, for MeshCache to pass on. */
-  events: EventTarget
+  /** Where `invalidate`, `member:join` and `member:leave` are dispatched: MeshCache sets itself. */
+  events: { target?: EventTarget }
   /** Set by MeshCache: whether the peer has joined and is not stopping. */
   lifecycle: { running: boolean, startedAt: number }
   /** The node's protocol plumbing, shared by the Rpc and Access: handlers, and streams that race connections (open-stream.ts). */
@@ -66,8 +66,8 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const self = node.peerId.toString()
   const { logger } = node
   const lifecycle = { running: false, startedAt: Date.now() }
-  const events = new EventTarget()
-  const emit = (type: string, detail: unknown): void => { events.dispatchEvent(new CustomEvent(type, { detail })) }
+  const events: Parts['events'] = {}
+  const emit = (type: string, detail: unknown): void => { events.target?.dispatchEvent(new CustomEvent(type, { detail })) }
   const now = Date.now
   // Without a secret no MAC and no filter: gossip costs only its envelope.
   const gossip = gossipOf(node, { mac: gossipMac, accept: access.secret ? (from, via) => access.acceptGossip(from, via) : undefined })

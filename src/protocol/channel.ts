@@ -93,9 +93,16 @@ export class Channel {
     })
   }
 
-  /** Sends a notice: `framed` is a whole frame (length prefix included) whose id is 0. */
+  /**
+   * Sends a notice: `framed` is a whole frame (length prefix included) whose
+   * id is 0. It leaves at once, with whatever this turn queued before it:
+   * notices are already one per batch, and waiting for the turn's end put one
+   * more event-loop iteration (all the I/O a busy peer had pending) between
+   * a write and its invalidation.
+   */
   notify (framed: Uint8Array): void {
     this.enqueue(framed)
+    this.flush()
   }
 
   close (): void {
