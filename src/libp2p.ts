@@ -8,6 +8,7 @@ import { createLibp2p } from 'libp2p'
 import { SCORE_THRESHOLDS } from './access/score.js'
 import { Sealer, fastMessageId, latin1, messageId, open } from './util/envelope.js'
 import { isPeerId } from './util/peer-id.js'
+import { sendYamuxWindowUpdatesAtHalf } from './util/yamux-window.js'
 import type { GossipMac, Opened } from './util/envelope.js'
 import type { GossipHandler, Gossip } from './util/gossip.js'
 import type { GossipsubEvents } from '@chainsafe/libp2p-gossipsub'
@@ -61,6 +62,7 @@ export interface NodeGuard {
  * handshake refused for want of a handler would get this peer banned).
  */
 export async function createMeshNode (mesh: string, platform: PlatformOptions, overrides: Libp2pOverrides = {}, guard?: NodeGuard): Promise<MeshNode> {
+  sendYamuxWindowUpdatesAtHalf()
   const { services, connectionGater, ...rest } = overrides
   const node = await createLibp2p<MeshServices>({
     ...platform,
