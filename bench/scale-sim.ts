@@ -22,7 +22,7 @@ const SIZES = [32, 100, 1_000, 10_000]
 const HEARTBEAT_MS = 1_000, MISSED = 3, VIRTUAL_IDS = 160
 const D_HI = 3, D_LAZY = 2, GOSSIP_FACTOR = 0.05, GOSSIPSUB_HEARTBEAT_S = 1
 const HISTORY_GOSSIP = 3 // gossipsub default: an IHAVE lists the ids of the last 3 gossipsub heartbeats' messages
-const MONITOR_S = 30, MONITOR_TIMEOUT_S = 20 // connection monitor: ping interval, abort after
+const MONITOR_S = 120, MONITOR_TIMEOUT_S = 20 // connection monitor: ping interval, abort after
 const PROBE_TIMEOUT_S = 2 // liveness.ts MAX_PROBE_MS: a probe nobody answers fails after this
 const MAX_CONNECTIONS = { node: 300, browser: 100 } // libp2p 2.x connection manager defaults; meshcache keeps them
 // Measured here (README, src/libp2p.ts, ../shared/LIBP2P-NOTES.md).
@@ -92,7 +92,7 @@ function asBuilt (n: number): Record<string, number> {
   const nonMesh = Math.max(0, n - 1 - D_HI)
   const ihaveOut = Math.min(nonMesh, Math.floor(Math.max(D_LAZY, GOSSIP_FACTOR * nonMesh))) / GOSSIPSUB_HEARTBEAT_S
   const ihaveIds = Math.min(5_000, meshHeartbeats * HISTORY_GOSSIP * GOSSIPSUB_HEARTBEAT_S)
-  // Monitor: every peer pings each of its n - 1 connections every 30 s, and answers as many.
+  // Monitor: every peer pings each of its n - 1 connections every MONITOR_S, and answers as many.
   const pingsStarted = (n - 1) / MONITOR_S
   const gossipCores = (2 * copiesIn + 2 * ihaveOut) * COPY_MS / 1000 // sent and received, at COPY_MS each
   const pingCores = pingsStarted * PING_MS / 1000
@@ -117,7 +117,7 @@ function detection (n: number): Record<string, number> {
   // Hung (or host gone without a reset): its last heartbeat arrived 0..1 period before the hang; silence must pass
   // missed × period, seen at the next tick (≤ heartbeatMs), then the probe times out.
   const hb = [(MISSED - 1) * periodS + PROBE_TIMEOUT_S, MISSED * periodS + HEARTBEAT_MS / 1000 + PROBE_TIMEOUT_S]
-  // Or the monitor: its next ping is 0..30 s away and aborts 20 s later; the closed connection's probe dials a process
+  // Or the monitor: its next ping is 0..MONITOR_S away and aborts 20 s later; the closed connection's probe dials a process
   // whose kernel accepts but which never answers the handshake, so it too fails at the probe timeout.
   const mon = [MONITOR_TIMEOUT_S + PROBE_TIMEOUT_S, MONITOR_S + MONITOR_TIMEOUT_S + PROBE_TIMEOUT_S]
   return {
