@@ -167,12 +167,24 @@ export class Membership {
     this.publish(false).catch((err: Error) => { this.log.error('a heartbeat failed to go out: %e', err) })
   }
 
-  /** Adds or refreshes a member; returns true when it is new to the view. */
-  upsert (info: MemberInfo): boolean {
+  /**
+   * Adds or refreshes a member; returns true when it is new to the view.
+   * `vouched`: another peer names it (a JOIN answer, a view swap), where a
+   * heartbeat is the member's own word. A member this peer declared dead is
+   * not brought back on another's word: that word may predate the death (a
+   * view swapped moments before it), and every peer it reached would then
+   * keep a dead member until its heartbeats were missed again. Its own
+   * heartbeat, or an answer to the re-dial, brings it back.
+   */
+  upsert (info: MemberInfo, vouched = false): boolean {
     if (info.peerId === this.init.self.peerId) return false
     const gone = this.departed.get(info.peerId)
     if (gone != null && info.incarnation <= gone) {
       this.log.trace('ignored %s: incarnation %d said goodbye', info.peerId, info.incarnation)
+      return false
+    }
+    if (vouched && (this.lost.get(info.peerId)?.member.incarnation ?? -1) >= info.incarnation) {
+      this.log.trace('ignored %s named by another peer: incarnation %d was declared dead here', info.peerId, info.incarnation)
       return false
     }
     const known = this.view.get(info.peerId)
@@ -276,9 +288,21 @@ export class Membership {
     return Math.random() * Math.min(this.period(), SOON_MS)
   }
 
-  private heardDeaths (dead: Heartbeat['dead'], from: string): void {
-    for (const { peerId, incarnation } of dead) {
-      const told = wireNumber(incarnation)
+  /** Members this peer declared dead and re-dials, each at the incarnation that died. */
+  lostMembers (): Array<{ peerId: string, incarnation: number }> {
+    return [...this.lost.values()].map(({ member }) => ({ peerId: member.peerId, incarnation: member.incarnation }))
+  }
+
+  /**
+   * Another peer found these members dead (a death notice, or the dead list
+   * of a JOIN answer): each one this peer has at that incarnation, and has
+   * not heard from itself just now, is probed. A newcomer learns the view
+   * from peers that may have seen a member die after they answered, or did
+   * not yet; without this it kept a dead member until its heartbeats were
+   * missed, ~10 s in the churn test.
+   */
+  reportedDead (dead: Array<{ peerId: string, incarnation: number }>, from: string): void {
+    for (const { peerId, incarnation: told } of dead) {
       if (this.deaths.get(peerId) === told) this.deaths.delete(peerId)
       const member = this.view.get(peerId)
       if (member?.incarnation !== told) continue
@@ -435,7 +459,7 @@ export class Membership {
       if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave', 'its leaving heartbeat')
       return
     }
-    this.heardDeaths(beat.dead, from)
+    this.reportedDead(beat.dead.map(({ peerId, incarnation }) => ({ peerId, incarnation: wireNumber(incarnation) })), from)
     const periodMs = beat.periodMs > 0 ? beat.periodMs : undefined
     const isNew = this.upsert({ peerId: from, role: beat.role as Role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys), periodMs })
     if (isNew) this.announceSoon()

@@ -83,7 +83,8 @@ function decodeBody (body: Uint8ArrayList, limits: FrameLimits): Frame {
         entries: limits.maxItems,
         found: limits.maxItems,
         members: limits.maxItems,
-        names: limits.maxItems
+        names: limits.maxItems,
+        dead: limits.maxItems
       }
     })
   } catch (err) {

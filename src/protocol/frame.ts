@@ -298,6 +298,7 @@ export interface Frame {
   view: string
   epoch: bigint
   seq: bigint
+  dead: Member[]
 }
 
 export namespace Frame {
@@ -425,6 +426,13 @@ export namespace Frame {
           w.uint64(obj.seq)
         }
 
+        if (obj.dead != null) {
+          for (const value of obj.dead) {
+            w.uint32(178)
+            Member.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -450,7 +458,8 @@ export namespace Frame {
           forwarded: false,
           view: '',
           epoch: 0n,
-          seq: 0n
+          seq: 0n,
+          dead: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -565,6 +574,16 @@ export namespace Frame {
             }
             case 21: {
               obj.seq = reader.uint64()
+              break
+            }
+            case 22: {
+              if (opts.limits?.dead != null && obj.dead.length === opts.limits.dead) {
+                throw new MaxLengthError('Decode error - map field "dead" had too many elements')
+              }
+
+              obj.dead.push(Member.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.dead$
+              }))
               break
             }
             default: {

@@ -5,7 +5,7 @@ import type { Ownership } from '../ownership/index.js'
 /** What rebalancing needs: the store and the write path, the view, and the membership it reacts to. */
 export type RebalanceComponents = Pick<OperationComponents,
 'self' | 'store' | 'near' | 'clock' | 'invalidator' | 'requests' | 'view' | 'settings' | 'now' | 'logger'> & {
-  membership: Pick<Membership, 'self' | 'members' | 'upsert' | 'remove'>
+  membership: Pick<Membership, 'self' | 'members' | 'upsert' | 'remove' | 'lostMembers' | 'reportedDead'>
   ownership: Pick<Ownership, 'current' | 'ring' | 'ownersIn'>
   /** Whether this peer holds an open connection to the peer. */
   connected: (peer: string) => boolean

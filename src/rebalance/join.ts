@@ -90,8 +90,9 @@ async function swapViews (c: JoinComponents, peer: string, timeoutMs?: number): 
   let learned = 0
   for (const wire of reply.members) {
     const info = fromWireMember(wire)
-    if (info != null && c.membership.upsert(info)) learned++
+    if (info != null && c.membership.upsert(info, true)) learned++
   }
+  c.membership.reportedDead(reply.dead.map(({ peerId, incarnation }) => ({ peerId, incarnation: wireNumber(incarnation) })), peer)
   return { inView: reply.members.length, learned }
 }
 
@@ -117,7 +118,8 @@ export async function handleJoin (c: Omit<JoinComponents, 'requests'>, frame: Fr
   const info = frame.members[0]
   const member = info != null && info.peerId === peer ? fromWireMember(info) : undefined
   await push(peer, member == null || membership.upsert(member))
-  return { members: [membership.self, ...membership.members()].map(toWireMember) }
+  const dead = membership.lostMembers().map(({ peerId, incarnation }) => ({ peerId, role: '', weight: 0, incarnation: BigInt(incarnation), addrs: [] }))
+  return { members: [membership.self, ...membership.members()].map(toWireMember), dead }
 }
 
 /** Member: a peer says goodbye (it has handed off its keys already). */

@@ -67,6 +67,35 @@ describe('Membership: re-dialling dead members', () => {
     expect(s.events.map(e => e.type)).toEqual(['join', 'leave', 'join'])
   })
 
+  it('a member declared dead here is not brought back on another peer\'s word, only on its own', async () => {
+    const s = withRedial()
+    await killB(s)
+    const b = { peerId: 'B', role: 'owner' as const, weight: 1, incarnation: 1, addrs: ['/dns4/B/tcp/1'] }
+    // A view swapped by a peer that had not seen B die yet.
+    expect(s.membership.upsert(b, true)).toBe(false)
+    expect(s.membership.has('B')).toBe(false)
+    expect(s.membership.lostMembers()).toEqual([{ peerId: 'B', incarnation: 1 }])
+    // A restarted B, named by another, is a new member.
+    expect(s.membership.upsert({ ...b, incarnation: 2 }, true)).toBe(true)
+    await killB(s)
+    // B's own heartbeat does bring it back.
+    await beat(s.bus, 'B', { incarnation: 2n })
+    expect(s.membership.has('B')).toBe(true)
+  })
+
+  it('probes a member that another peer reports dead at the incarnation it has, unless just heard from', async () => {
+    const s = withRedial()
+    await beat(s.bus, 'B')
+    await beat(s.bus, 'C')
+    await advance(2 * HEARTBEAT_MS)
+    await beat(s.bus, 'C') // heard from just now
+    s.membership.reportedDead([{ peerId: 'B', incarnation: 1 }, { peerId: 'C', incarnation: 1 }, { peerId: 'D', incarnation: 1 }, { peerId: 'B', incarnation: 9 }], 'X')
+    await turns()
+    expect(s.probes).toEqual(['B'])
+    expect(s.membership.has('B')).toBe(false) // the probe failed
+    expect(s.membership.has('C')).toBe(true)
+  })
+
   it('caps the wait between dials at 30 heartbeats and gives up after redialForMs', async () => {
     const s = withRedial({ redialForMs: 200 * HEARTBEAT_MS })
     await killB(s)
