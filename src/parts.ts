@@ -13,7 +13,7 @@ import { FanOut } from './operations/fan-out.js'
 import { GetOperation } from './operations/get.js'
 import { ReadThroughOperation } from './operations/get-or-load.js'
 import { handlerTable, operationHandlers } from './operations/handlers.js'
-import { sendInvalidations, serveInvalidations } from './operations/invalidate.js'
+import { invalidationRecipients, sendInvalidations, serveInvalidations } from './operations/invalidate.js'
 import { KeyspaceOperations } from './operations/keyspaces.js'
 import { ping } from './operations/ping.js'
 import { MeshRequests } from './operations/requests.js'
@@ -79,12 +79,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const invalidator = new Invalidator({
     near,
     logger,
-    recipients: () => {
-      const peers = new Set(rpc.connectedPeers())
-      for (const member of membership.members()) peers.add(member.peerId)
-      peers.delete(self)
-      return peers
-    },
+    recipients: () => invalidationRecipients(self, rpc, membership),
     send: (items, to) => { sendInvalidations(rpc, items, to) }
   }, {
     incarnation: lifecycle.startedAt,

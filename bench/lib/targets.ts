@@ -29,7 +29,9 @@ export function attainments (): Attainment[] {
   for (const row of local?.rows ?? []) higher(`${String(row.path)} hit vs lru-cache`, row.vsLru, 0.8)
   const inval = load('invalidation')
   lower('invalidation p99', inval?.invalidation.p99Ms, 5, 'ms')
-  lower('receiver CPU per invalidation', inval?.cpu?.invalidationUs, 20, 'µs')
+  lower('receiver CPU per invalidation, under load', inval?.cpu?.underLoadUs, 20, 'µs')
+  // One notice per write, 3 ms apart: what one message through libp2p's stack costs a listener.
+  lower('receiver CPU per isolated write', inval?.cpu?.invalidationUs, 20, 'µs')
   const own = load('ownership')
   const at16 = own?.rows.find((r: any) => r.peers === 16 && r.virtualIds === own.virtualIds)
   lower('max/mean keys, 16 peers', at16?.maxOverMeanWorst, 1.15, '')

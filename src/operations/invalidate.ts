@@ -13,6 +13,18 @@ export interface NoticeChannels {
 const NO_VALUE = new Uint8Array(0)
 
 /**
+ * Whom an owner tells: every member (the `invalidate` event is theirs too),
+ * and every peer with a channel open to it, which covers any peer it served a
+ * copy to, member or not yet.
+ */
+export function invalidationRecipients (self: string, rpc: { connectedPeers: () => Iterable<string> }, membership: { members: () => Iterable<{ peerId: string }> }): Set<string> {
+  const peers = new Set(rpc.connectedPeers())
+  for (const member of membership.members()) peers.add(member.peerId)
+  peers.delete(self)
+  return peers
+}
+
+/**
  * Invalidations travel as INVALIDATE notices on the channel each pair of
  * peers already has: one frame per peer and batch, its entries encoded once
  * for all peers, only its epoch and seq per peer.

@@ -1,7 +1,7 @@
 import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
 import { MAX_ITEMS_PER_NOTICE } from '../../../src/invalidation/invalidator.js'
-import { sendInvalidations, serveInvalidations } from '../../../src/operations/invalidate.js'
+import { invalidationRecipients, sendInvalidations, serveInvalidations } from '../../../src/operations/invalidate.js'
 import { Frame, Op } from '../../../src/protocol/frame.js'
 import type { InvalidationNotice } from '../../../src/invalidation/invalidator.js'
 
@@ -9,6 +9,11 @@ const log = defaultLogger().forComponent('test')
 const entry = (key: string, version: bigint): Frame['entries'][number] => ({ keyspace: 's', key, version, value: new Uint8Array(0), expiresAt: 0n, staleAt: 0n })
 
 describe('invalidations as INVALIDATE notices', () => {
+  it('go to every member and every peer with a channel open, never to this peer', () => {
+    const to = invalidationRecipients('A', { connectedPeers: () => ['B', 'X', 'A'] }, { members: () => [{ peerId: 'B' }, { peerId: 'C' }] })
+    expect([...to].sort()).toEqual(['B', 'C', 'X'])
+  })
+
   it('sends one notice per peer: the entries shared, epoch and seq its own', () => {
     const sent: Array<{ shared: Partial<Frame>, each: Array<[string, Partial<Frame>]> }> = []
     sendInvalidations({ notifyMany: (shared, each) => { sent.push({ shared, each }) } },
