@@ -25,7 +25,7 @@ export interface Addressed {
 export interface InvalidatorComponents {
   near: NearCache
   /** Every peer that may hold a copy this peer served: the members, and any peer with a channel open to us. */
-  recipients: () => Iterable<string>
+  recipients: () => ReadonlySet<string>
   /**
    * Sends `items` to every addressed peer, each with its own number. In order
    * per peer; a batch that cannot go is simply lost: the next one shows the gap.
@@ -131,7 +131,7 @@ export class Invalidator {
       this.queue = []
       return
     }
-    const recipients = new Set(this.components.recipients())
+    const recipients = this.components.recipients()
     // A peer left out of a batch must not take the next one as unbroken.
     for (const peer of this.sent.keys()) {
       if (!recipients.has(peer)) this.sent.delete(peer)

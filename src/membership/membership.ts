@@ -301,8 +301,9 @@ export class Membership {
    * not yet; without this it kept a dead member until its heartbeats were
    * missed, ~10 s in the churn test.
    */
-  reportedDead (dead: Array<{ peerId: string, incarnation: number }>, from: string): void {
-    for (const { peerId, incarnation: told } of dead) {
+  reportedDead (dead: Array<{ peerId: string, incarnation: bigint }>, from: string): void {
+    for (const { peerId, incarnation } of dead) {
+      const told = wireNumber(incarnation)
       if (this.deaths.get(peerId) === told) this.deaths.delete(peerId)
       const member = this.view.get(peerId)
       if (member?.incarnation !== told) continue
@@ -459,7 +460,7 @@ export class Membership {
       if (this.view.get(from)?.incarnation === incarnation) this.remove(from, 'leave', 'its leaving heartbeat')
       return
     }
-    this.reportedDead(beat.dead.map(({ peerId, incarnation }) => ({ peerId, incarnation: wireNumber(incarnation) })), from)
+    this.reportedDead(beat.dead, from)
     const periodMs = beat.periodMs > 0 ? beat.periodMs : undefined
     const isNew = this.upsert({ peerId: from, role: beat.role as Role, weight: beat.weight, incarnation, addrs: beat.addrs, keys: Number(beat.keys), periodMs })
     if (isNew) this.announceSoon()

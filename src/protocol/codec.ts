@@ -11,7 +11,7 @@ export interface FrameLimits {
 }
 
 export function encodeFrame (frame: Partial<Frame>): Uint8Array {
-  return framed(encodeExact(Frame.codec(), frame))
+  return framed(encodeFrameBody(frame))
 }
 
 /**
@@ -20,7 +20,7 @@ export function encodeFrame (frame: Partial<Frame>): Uint8Array {
  * (say, a sequence number) are appended.
  */
 export function encodeFrameFrom (shared: Uint8Array, own: Partial<Frame>): Uint8Array {
-  const tail = encodeExact(Frame.codec(), own)
+  const tail = encodeFrameBody(own)
   const body = new Uint8Array(shared.byteLength + tail.byteLength)
   body.set(shared)
   body.set(tail, shared.byteLength)

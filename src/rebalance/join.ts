@@ -92,7 +92,7 @@ async function swapViews (c: JoinComponents, peer: string, timeoutMs?: number): 
     const info = fromWireMember(wire)
     if (info != null && c.membership.upsert(info, true)) learned++
   }
-  c.membership.reportedDead(reply.dead.map(({ peerId, incarnation }) => ({ peerId, incarnation: wireNumber(incarnation) })), peer)
+  c.membership.reportedDead(reply.dead, peer)
   return { inView: reply.members.length, learned }
 }
 

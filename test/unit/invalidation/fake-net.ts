@@ -30,7 +30,7 @@ export class FakeInvalidationNet {
     const inv = new Invalidator({
       near,
       logger: defaultLogger(),
-      recipients: () => this.recipientsOf.get(id) ?? [...this.peers.keys()].filter(p => p !== id),
+      recipients: () => new Set(this.recipientsOf.get(id) ?? [...this.peers.keys()].filter(p => p !== id)),
       send: (items, to) => {
         for (const { peer, epoch, seq } of to) {
           const notice: Sent = { from: id, to: peer, epoch, seq, items }

@@ -89,7 +89,7 @@ describe('Membership: re-dialling dead members', () => {
     await beat(s.bus, 'C')
     await advance(2 * HEARTBEAT_MS)
     await beat(s.bus, 'C') // heard from just now
-    s.membership.reportedDead([{ peerId: 'B', incarnation: 1 }, { peerId: 'C', incarnation: 1 }, { peerId: 'D', incarnation: 1 }, { peerId: 'B', incarnation: 9 }], 'X')
+    s.membership.reportedDead([{ peerId: 'B', incarnation: 1n }, { peerId: 'C', incarnation: 1n }, { peerId: 'D', incarnation: 1n }, { peerId: 'B', incarnation: 9n }], 'X')
     await turns()
     expect(s.probes).toEqual(['B'])
     expect(s.membership.has('B')).toBe(false) // the probe failed
