@@ -1,8 +1,8 @@
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
-import { encodeExact } from '../util/wire.js'
-import { Frame } from './frame.js'
+import { FrameFormatError, decodeFrame, encodeBody, encodeFramed, encodeFramedFrom } from './frame-codec.js'
+import type { Frame } from './frame.js'
 
 /** Bounds on what one frame may carry, so a peer cannot make us allocate without limit. */
 export interface FrameLimits {
@@ -11,7 +11,7 @@ export interface FrameLimits {
 }
 
 export function encodeFrame (frame: Partial<Frame>): Uint8Array {
-  return framed(encodeFrameBody(frame))
+  return wrap(() => encodeFramed(frame))
 }
 
 /**
@@ -20,23 +20,21 @@ export function encodeFrame (frame: Partial<Frame>): Uint8Array {
  * (say, a sequence number) are appended.
  */
 export function encodeFrameFrom (shared: Uint8Array, own: Partial<Frame>): Uint8Array {
-  const tail = encodeFrameBody(own)
-  const body = new Uint8Array(shared.byteLength + tail.byteLength)
-  body.set(shared)
-  body.set(tail, shared.byteLength)
-  return framed(body)
+  return wrap(() => encodeFramedFrom(shared, own))
 }
 
 export function encodeFrameBody (frame: Partial<Frame>): Uint8Array {
-  return encodeExact(Frame.codec(), frame)
+  return wrap(() => encodeBody(frame))
 }
 
-function framed (body: Uint8Array): Uint8Array {
-  const prefix = varint.encodingLength(body.byteLength)
-  const out = new Uint8Array(prefix + body.byteLength)
-  varint.encode(body.byteLength, out)
-  out.set(body, prefix)
-  return out
+/** A frame this peer cannot encode (an op it does not know) is a bug here, not the peer's doing. */
+function wrap (encode: () => Uint8Array): Uint8Array {
+  try {
+    return encode()
+  } catch (err) {
+    if (err instanceof FrameFormatError) throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `unencodable frame: ${err.message}`, { cause: err })
+    throw err
+  }
 }
 
 /**
@@ -68,25 +66,16 @@ export class FrameDecoder {
         throw new MeshCacheError(ErrorCodes.FRAME_TOO_LARGE, `frame of ${length} bytes is over the ${this.limits.maxFrameBytes} byte bound`)
       }
       if (this.buffer.byteLength < headerBytes + length) return
-      const body = this.buffer.sublist(headerBytes, headerBytes + length)
+      const body = this.buffer.subarray(headerBytes, headerBytes + length)
       this.buffer.consume(headerBytes + length)
       yield decodeBody(body, this.limits)
     }
   }
 }
 
-function decodeBody (body: Uint8ArrayList, limits: FrameLimits): Frame {
+function decodeBody (body: Uint8Array, limits: FrameLimits): Frame {
   try {
-    return Frame.decode(body, {
-      limits: {
-        keys: limits.maxItems,
-        entries: limits.maxItems,
-        found: limits.maxItems,
-        members: limits.maxItems,
-        names: limits.maxItems,
-        dead: limits.maxItems
-      }
-    })
+    return decodeFrame(body, limits)
   } catch (err) {
     throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `undecodable frame: ${(err as Error).message}`, { cause: err })
   }
