@@ -60,12 +60,19 @@ export class Keyspace {
     this.c.guard()
     checkKey(key)
     // A near or local hit, the common case, skips getMany's batching and arrays.
-    const local = this.c.get.local(this.name, key)
+    const owners = this.c.view.owners(this.name, key)
+    const local = this.c.get.local(this.name, key, owners)
     if (local != null && isFresh(local, this.c.now())) {
       this.c.counters.hits++
       return decodeCached(local.value)
     }
-    return (await this.getMany([key]))[0]
+    const entry = await this.c.get.fetch(this.name, key, local, owners)
+    if (entry == null || !isFresh(entry, this.c.now())) {
+      this.c.counters.misses++
+      return undefined
+    }
+    this.c.counters.hits++
+    return decodeCached(entry.value)
   }
 
   async getMany (keys: string[]): Promise<Array<Value | undefined>> {
@@ -95,7 +102,11 @@ export class Keyspace {
   }
 
   async set (key: string, value: Value, options: SetOptions = {}): Promise<void> {
-    await this.setMany([{ key, value, ttlMs: options.ttlMs }])
+    this.c.guard()
+    checkKey(key)
+    const ttlMs = options.ttlMs
+    if (ttlMs !== undefined) checkTtl(ttlMs)
+    await this.c.set.writeOne(this.name, { key, value: encodeValue(value, this.c.settings.maxValueBytes), ...expiryFor(this.c, this.name, ttlMs) })
   }
 
   async setMany (entries: Iterable<SetManyEntry>): Promise<void> {

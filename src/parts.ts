@@ -18,7 +18,7 @@ import { KeyspaceOperations } from './operations/keyspaces.js'
 import { ping } from './operations/ping.js'
 import { MeshRequests } from './operations/requests.js'
 import { SetOperation } from './operations/set.js'
-import { Ownership } from './ownership/index.js'
+import { Ownership, Stillness } from './ownership/index.js'
 import { openStream } from './protocol/open-stream.js'
 import { Rpc } from './protocol/rpc.js'
 import { Rebalance } from './rebalance/index.js'
@@ -76,6 +76,8 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const clock = new HybridClock(now)
   const once = new OncePerVersion()
   const ownership = new Ownership(options)
+  // Reads ask one owner once no member came or went for the hand-off grace (rebalance/ waits as long before it drops handed-off keys).
+  const stillness = new Stillness(options.heartbeatMs * options.missedHeartbeats, now)
   const invalidator = new Invalidator({
     near,
     logger,
@@ -109,6 +111,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     addrs: () => node.getMultiaddrs().map(String),
     load: () => store.stats().keys,
     onJoin: (member, rejoined) => {
+      stillness.disturb()
       // A member vouched for by another (a JOIN reply) still proves itself to us.
       access.meet(member.peerId)
       void liveness.learnAddrs(member)
@@ -117,6 +120,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
       rebalance.joined(member, rejoined)
     },
     onLeave: (member, reason) => {
+      stillness.disturb()
       const before = ownership.current
       ownership.rebuild([membership.self, ...membership.members()])
       ownership.forget(member.peerId)
@@ -157,7 +161,9 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     owners: (keyspace: string, key: string) => ownership.owners(keyspace, key),
     successors: (keyspace: string, key: string) => ownership.successors(keyspace, key),
     viewId: () => ownership.viewId,
-    isMember: (peer: string) => membership.has(peer)
+    isMember: (peer: string) => membership.has(peer),
+    stable: () => stillness.still && !rebalance.settling(),
+    disturbed: () => { stillness.disturb() }
   }
   const partial = { self, settings: options, store, near, clock, invalidator, requests, view, now, logger }
   const components: OperationComponents = {

@@ -41,6 +41,11 @@ export class NearCache {
     }
   }
 
+  /** maxEntries 0 turns the near cache off. */
+  get enabled (): boolean {
+    return this.entries != null
+  }
+
   get size (): number {
     return this.entries?.size ?? 0
   }

@@ -4,9 +4,16 @@ import type { Entry, Frame } from '../protocol/frame.js'
 
 /** A batch leaves early once it holds this much, well under the receiver's frame bound. */
 export const MAX_COALESCED_BYTES = 256 * 1024
-export const MAX_COALESCED_ITEMS = 1024
+/**
+ * A batch leaves early once it holds this many keys or entries, and on the
+ * wire at once. With 64 callers a batch per turn ping-pongs: the owner waits
+ * while the asker handles the answer, then the other way round. Two smaller
+ * batches keep both ends busy, one being answered while the other is built.
+ */
+export const MAX_COALESCED_ITEMS = 32
 
-type Send = (peer: string, frame: Partial<Frame>) => Promise<Frame>
+/** `now`: the frame is a full batch, to be written at once rather than at the turn's end. */
+export type Send = (peer: string, frame: Partial<Frame>, now: boolean) => Promise<Frame>
 
 interface Waiter {
   /** Where this caller's keys or entries start in the batch, and how many. */
@@ -16,11 +23,22 @@ interface Waiter {
   reject: (err: unknown) => void
 }
 
+/** A single-key read or write, the common case: it wants the entry (GET) or the flag (SET), not a frame. */
+interface OneWaiter<T> {
+  index: number
+  resolve: (answer: T) => void
+  reject: (err: unknown) => void
+}
+
 interface Batch {
+  /** Its key in Batches.open. */
+  id: string
   peer: string
   frame: { op: Op, keyspace: string, keys: string[], entries: Entry[], view: string }
   bytes: number
   waiters: Waiter[]
+  gets: Array<OneWaiter<Entry | undefined>>
+  sets: Array<OneWaiter<boolean>>
 }
 
 /**
@@ -33,6 +51,7 @@ interface Batch {
 export class Batches {
   private readonly send: Send
   private readonly open = new Map<string, Batch>()
+  private last?: Batch
 
   constructor (send: Send) {
     this.send = send
@@ -47,16 +66,7 @@ export class Batches {
   /** Queues a GET (keys of one keyspace) or SET (entries) frame; resolves with this caller's part of the answer. */
   async request (peer: string, frame: Partial<Frame>): Promise<Frame> {
     const isGet = frame.op === Op.GET
-    const keyspace = isGet ? frame.keyspace! : ''
-    const view = frame.view ?? ''
-    const id = `${frame.op!}\0${peer}\0${keyspace}\0${view}`
-    let batch = this.open.get(id)
-    if (batch == null) {
-      batch = { peer, frame: { op: frame.op!, keyspace, keys: [], entries: [], view }, bytes: 0, waiters: [] }
-      this.open.set(id, batch)
-      const queued = batch
-      nextTurn(() => { this.flush(id, queued) })
-    }
+    const batch = isGet ? this.batch(peer, Op.GET, frame.keyspace!, '') : this.batch(peer, Op.SET, '', frame.view ?? '')
     const items: Array<string | Entry> = isGet ? frame.keys! : frame.entries!
     const start = isGet ? batch.frame.keys.length : batch.frame.entries.length
     if (isGet) batch.frame.keys.push(...frame.keys!)
@@ -65,35 +75,98 @@ export class Batches {
     const answer = new Promise<Frame>((resolve, reject) => {
       batch.waiters.push({ start, count: items.length, resolve, reject })
     })
-    if (batch.bytes >= MAX_COALESCED_BYTES || start + items.length >= MAX_COALESCED_ITEMS) this.flush(id, batch)
+    this.flushIfFull(batch, start + items.length)
     return answer
   }
 
-  private flush (id: string, batch: Batch): void {
-    if (this.open.get(id) !== batch) return // already sent when it filled up
-    this.open.delete(id)
-    const { frame, waiters } = batch
+  /** One key's entry from the peer (undefined: it has none live), in the turn's GET batch. */
+  async getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined> {
+    const batch = this.batch(peer, Op.GET, keyspace, '')
+    const index = batch.frame.keys.push(key) - 1
+    batch.bytes += key.length * 3
+    const answer = new Promise<Entry | undefined>((resolve, reject) => {
+      batch.gets.push({ index, resolve, reject })
+    })
+    this.flushIfFull(batch, index + 1)
+    return answer
+  }
+
+  /** One entry to the peer, in the turn's SET batch for `view`; resolves with whether the peer stored it. */
+  async setOne (peer: string, entry: Entry, view: string): Promise<boolean> {
+    const batch = this.batch(peer, Op.SET, '', view)
+    const index = batch.frame.entries.push(entry) - 1
+    batch.bytes += entry.value.byteLength + entry.key.length * 3
+    const answer = new Promise<boolean>((resolve, reject) => {
+      batch.sets.push({ index, resolve, reject })
+    })
+    this.flushIfFull(batch, index + 1)
+    return answer
+  }
+
+  private batch (peer: string, op: Op, keyspace: string, view: string): Batch {
+    // Most calls of a turn go to the batch the one before went to.
+    const last = this.last
+    if (last != null && last.peer === peer && last.frame.op === op && last.frame.keyspace === keyspace && last.frame.view === view && this.open.get(last.id) === last) return last
+    const id = op === Op.GET ? `G${peer}\0${keyspace}` : `S${peer}\0${view}`
+    let batch = this.open.get(id)
+    if (batch == null) {
+      batch = { id, peer, frame: { op, keyspace, keys: [], entries: [], view }, bytes: 0, waiters: [], gets: [], sets: [] }
+      this.open.set(id, batch)
+      const queued = batch
+      nextTurn(() => { this.flush(queued, false) })
+    }
+    this.last = batch
+    return batch
+  }
+
+  private flushIfFull (batch: Batch, items: number): void {
+    if (batch.bytes >= MAX_COALESCED_BYTES || items >= MAX_COALESCED_ITEMS) this.flush(batch, true)
+  }
+
+  private flush (batch: Batch, now: boolean): void {
+    if (this.open.get(batch.id) !== batch) return // already sent when it filled up
+    this.open.delete(batch.id)
+    const { frame } = batch
     const answer = frame.op === Op.GET
-      ? inParts(frame.keys, async keys => this.send(batch.peer, { op: Op.GET, keyspace: frame.keyspace, keys }))
-      : this.send(batch.peer, { op: frame.op, entries: frame.entries, view: frame.view })
-    answer.then(reply => {
-      if (frame.op === Op.SET) {
-        for (const w of waiters) w.resolve({ ...reply, found: reply.found.slice(w.start, w.start + w.count) })
-        return
-      }
-      const byKey = new Map(reply.entries.map(entry => [entry.key, entry]))
-      for (const w of waiters) {
-        const entries: Entry[] = []
-        for (let i = w.start; i < w.start + w.count; i++) {
-          const entry = byKey.get(frame.keys[i])
-          if (entry != null) entries.push(entry)
-        }
-        w.resolve({ ...reply, entries, found: reply.found.slice(w.start, w.start + w.count) })
-      }
-    }, (err: unknown) => {
-      for (const w of waiters) w.reject(err)
+      ? inParts(frame.keys, async keys => this.send(batch.peer, { op: Op.GET, keyspace: frame.keyspace, keys }, now))
+      : this.send(batch.peer, { op: frame.op, entries: frame.entries, view: frame.view }, now)
+    answer.then(reply => { answerBatch(batch, reply) }, (err: unknown) => {
+      for (const w of [...batch.waiters, ...batch.gets, ...batch.sets]) w.reject(err)
     })
   }
+}
+
+/** Hands each waiter its part of the reply. */
+function answerBatch ({ frame, waiters, gets, sets }: Batch, reply: Frame): void {
+  if (frame.op === Op.SET) {
+    for (const w of sets) w.resolve(reply.found[w.index] === true)
+    for (const w of waiters) w.resolve({ ...reply, found: reply.found.slice(w.start, w.start + w.count) })
+    return
+  }
+  const entries = entriesByIndex(frame.keys, reply)
+  for (const w of gets) w.resolve(entries[w.index])
+  for (const w of waiters) {
+    const mine: Entry[] = []
+    for (let i = w.start; i < w.start + w.count; i++) {
+      const entry = entries[i]
+      if (entry != null) mine.push(entry)
+    }
+    w.resolve({ ...reply, entries: mine, found: reply.found.slice(w.start, w.start + w.count) })
+  }
+}
+
+/**
+ * Each asked key's entry: an owner answers the live ones in the order it was
+ * asked (get.ts handle), so one walk pairs them with their keys — a key asked
+ * twice has its entry twice.
+ */
+function entriesByIndex (keys: string[], reply: Frame): Array<Entry | undefined> {
+  const out = new Array<Entry | undefined>(keys.length)
+  let next = 0
+  for (let i = 0; i < keys.length && next < reply.entries.length; i++) {
+    if (reply.entries[next].key === keys[i]) out[i] = reply.entries[next++]
+  }
+  return out
 }
 
 /**

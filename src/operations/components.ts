@@ -1,7 +1,7 @@
 import type { FanOut } from './fan-out.js'
 import type { HybridClock } from '../hlc.js'
 import type { NearCache } from '../invalidation/near-cache.js'
-import type { Frame } from '../protocol/frame.js'
+import type { Entry, Frame } from '../protocol/frame.js'
 import type { Store } from '../store/index.js'
 import type { Value } from '../values.js'
 import type { ComponentLogger } from '@libp2p/interface'
@@ -46,6 +46,10 @@ export interface Counters {
 /** How an operation reaches a peer; this peer itself is served in place, like any other owner. */
 export interface Requests {
   call: (peer: string, frame: Partial<Frame>, timeoutMs?: number) => Promise<Frame>
+  /** One key's live entry at the peer, or undefined (a GET, batched with the turn's others). */
+  getOne: (peer: string, keyspace: string, key: string) => Promise<Entry | undefined>
+  /** One entry to the peer (a SET chosen under `view`, batched); resolves with whether it stored it. */
+  setOne: (peer: string, entry: Entry, view: string) => Promise<boolean>
 }
 
 /** Who owns what under the current membership view. */
@@ -58,6 +62,13 @@ export interface View {
   viewId: () => string
   /** Whether the peer is a live member (this peer is not one). */
   isMember: (peer: string) => boolean
+  /**
+   * No join, leave or death, and no owner failing a request, for the hand-off
+   * grace, and no rebalance under way: one owner is asked, and its miss is final.
+   */
+  stable: () => boolean
+  /** An owner failed a request: it may have missed a write, so reads ask every owner for a while. */
+  disturbed: () => void
 }
 
 /** What an owner does after it changed an entry: tell the mesh (invalidation/). */

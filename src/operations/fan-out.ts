@@ -65,6 +65,8 @@ export class FanOut {
         })
       } catch (err) {
         this.log('owner %s did not take %d key(s): %s', owner, part.length, (err as Error).message)
+        // It may have missed the write: its answer alone is not the answer for a while.
+        view.disturbed()
         lastError = err
       }
     })))

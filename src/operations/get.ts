@@ -5,7 +5,7 @@ import { groupByOwners } from './components.js'
 import { fromWire, isStale, toWire } from './entries.js'
 import { withRetries } from './retry.js'
 import type { OperationComponents, Settings } from './components.js'
-import type { Frame } from '../protocol/frame.js'
+import type { Entry, Frame } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 import type { Logger } from '@libp2p/interface'
 
@@ -43,8 +43,9 @@ export class GetOperation {
       // only; found.length tells the asker where to pick up.
       if (bytes >= MAX_REPLY_BYTES) break
       const entry = store.get(frame.keyspace, key)
+      // The asker knows the keyspace it asked for: the answer leaves it out.
       if (entry != null) {
-        entries.push(toWire(frame.keyspace, key, entry))
+        entries.push(toWire('', key, entry))
         bytes += entry.value.byteLength + key.length * 3
       }
       found.push(entry != null || store.deleted(frame.keyspace, key))
@@ -57,34 +58,107 @@ export class GetOperation {
    * (a copy it has just handed away no longer receives writes), else its near
    * copy of another owner's entry.
    */
-  local (keyspace: string, key: string): StoredEntry | undefined {
-    const { view, self, store, near } = this.c
-    return view.owners(keyspace, key).includes(self) ? store.get(keyspace, key) : near.get(keyspace, key)
+  local (keyspace: string, key: string, owners = this.c.view.owners(keyspace, key)): StoredEntry | undefined {
+    const { self, store, near } = this.c
+    return owners.includes(self) ? store.get(keyspace, key) : near.get(keyspace, key)
+  }
+
+  /**
+   * One key past its near and local copy (`local`, what local() gave: a
+   * caller that found a fresh one has its answer). In a stable view, one
+   * request to the key's primary owner, whose miss is final; this peer as an
+   * owner has every write already. Otherwise, or when that owner fails,
+   * entries() asks every owner.
+   */
+  async fetch (keyspace: string, key: string, local: StoredEntry | undefined, owners = this.c.view.owners(keyspace, key)): Promise<StoredEntry | undefined> {
+    const { view, self } = this.c
+    if (local == null && view.stable()) {
+      if (owners.includes(self)) return undefined
+      const primary = owners[0]
+      if (primary !== undefined) {
+        try {
+          const wire = await this.c.requests.getOne(primary, keyspace, key)
+          return wire == null ? undefined : this.received(keyspace, wire, primary, owners)
+        } catch (err) {
+          this.unanswered(primary, 1, err)
+        }
+      }
+    }
+    return (await this.entries(keyspace, [key]))[0]
   }
 
   /**
    * Requester: each key's entry, looked up in this order — the near cache, the
-   * local store (when this peer owns the key), then its owners, all at once
-   * (asked again when every one failed, retry.ts). Keys every owner missed are
-   * looked for with the owners of a moment ago, so a key survives its primary's
-   * crash and is found during a rebalance. Copies from other owners land in the near cache.
+   * local store (when this peer owns the key), then its owners. In a stable
+   * view that is the primary owner alone; while the view settles, or when the
+   * primary fails, every owner at once (asked again when every one failed,
+   * retry.ts), and keys every owner missed are looked for with the owners of a
+   * moment ago, so a key survives its primary's crash and is found during a
+   * rebalance. Copies from other owners land in the near cache.
    */
   async entries (keyspace: string, keys: string[]): Promise<Array<StoredEntry | undefined>> {
-    const { view, self, near, now } = this.c
+    const { view, self, now } = this.c
     const results = new Array<StoredEntry | undefined>(keys.length).fill(undefined)
-    const remote: string[] = []
-    const remoteIndex: number[] = []
+    const byPrimary = new Map<string, number[]>()
+    const everyOwner: number[] = []
+    const stable = view.stable()
     const at = now()
     keys.forEach((key, i) => {
       const local = this.local(keyspace, key)
+      if (local != null && !isStale(local, at)) results[i] = local
       // A stale copy here may already be refreshed at another owner (a
       // getOrLoad refill reaches the owners one by one): ask them all.
-      if (local != null && !isStale(local, at)) results[i] = local
-      else { remote.push(key); remoteIndex.push(i) }
+      else if (!stable || local != null) everyOwner.push(i)
+      else {
+        const owners = view.owners(keyspace, key)
+        if (owners.length === 0) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
+        if (owners.includes(self)) return // its own miss is final
+        const list = byPrimary.get(owners[0])
+        if (list == null) byPrimary.set(owners[0], [i])
+        else list.push(i)
+      }
     })
-    if (remote.length === 0) return results
+    await Promise.all([...byPrimary].map(async ([primary, indexes]) => {
+      try {
+        const reply = await this.askAll(primary, keyspace, indexes.map(i => keys[i]))
+        const wire = new Map(reply.entries.map(entry => [entry.key, entry]))
+        for (const i of indexes) {
+          const entry = wire.get(keys[i])
+          if (entry != null) results[i] = this.received(keyspace, entry, primary)
+        }
+      } catch (err) {
+        this.unanswered(primary, indexes.length, err)
+        everyOwner.push(...indexes)
+      }
+    }))
+    if (everyOwner.length > 0) {
+      const found = await this.fromEveryOwner(keyspace, everyOwner.map(i => keys[i]))
+      everyOwner.forEach((i, n) => { results[i] = found[n] })
+    }
+    return results
+  }
 
-    const groups = groupByOwners(view, keyspace, remote)
+  /** An owner's entry as this peer keeps it: its clock past the version, a near copy when this peer does not own the key. */
+  private received (keyspace: string, wire: Entry, owner: string, owners = this.c.view.owners(keyspace, wire.key)): StoredEntry {
+    const { clock, near, self, now } = this.c
+    // Later writes from this peer must order after what it has read.
+    clock.observe(wire.version)
+    const entry = fromWire(wire)
+    if (near.enabled && !owners.includes(self)) near.set(keyspace, wire.key, { ...entry, owner, fetchedAt: now() })
+    return entry
+  }
+
+  /** The asked owner failed: it may lag, so reads ask every owner for a while. */
+  private unanswered (owner: string, keys: number, err: unknown): void {
+    this.log('%s did not answer a read of %d key(s), asking every owner: %s', owner, keys, (err as Error).message)
+    this.c.view.disturbed()
+  }
+
+  /** The settling view's read: every owner, again on failure, then the owners of a moment ago. */
+  private async fromEveryOwner (keyspace: string, keys: string[]): Promise<Array<StoredEntry | undefined>> {
+    const { view, self, near, now } = this.c
+    const results = new Array<StoredEntry | undefined>(keys.length).fill(undefined)
+    const groups = groupByOwners(view, keyspace, keys)
     if (groups.has('')) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
     await Promise.all([...groups.values()].map(async ({ owners, indexes }) => {
       let found: Hits = new Map()
@@ -94,19 +168,19 @@ export class GetOperation {
       // one that answered has what there is.
       const stillThere = (): boolean => owners.some(owner => view.isMember(owner))
       try {
-        found = await withRetries(this.c, async () => this.askOwners(keyspace, owners, indexes.map(i => remote[i]), known), stillThere,
+        found = await withRetries(this.c, async () => this.askOwners(keyspace, owners, indexes.map(i => keys[i]), known), stillThere,
           (err, pause) => { this.log('every owner of %d key(s) failed, again in %d ms: %s', indexes.length, pause, (err as Error).message) })
       } catch (err) { failed = err }
-      const missing = indexes.filter(i => !found.has(remote[i]) && !known.has(remote[i]))
+      const missing = indexes.filter(i => !found.has(keys[i]) && !known.has(keys[i]))
       if (missing.length > 0) {
-        for (const [key, hit] of await this.askPrevious(keyspace, owners, missing.map(i => remote[i]))) found.set(key, hit)
+        for (const [key, hit] of await this.askPrevious(keyspace, owners, missing.map(i => keys[i]))) found.set(key, hit)
       }
       if (failed != null && found.size === 0) throw failed
       indexes.forEach(i => {
-        const hit = found.get(remote[i])
+        const hit = found.get(keys[i])
         if (hit == null) return
-        results[remoteIndex[i]] = hit.entry
-        if (!owners.includes(self)) near.set(keyspace, remote[i], { ...hit.entry, owner: hit.owner, fetchedAt: now() })
+        results[i] = hit.entry
+        if (near.enabled && !owners.includes(self)) near.set(keyspace, keys[i], { ...hit.entry, owner: hit.owner, fetchedAt: now() })
       })
     }))
     return results

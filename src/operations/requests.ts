@@ -1,7 +1,7 @@
-import { Frame } from '../protocol/frame.js'
+import { Frame, Op } from '../protocol/frame.js'
 import { Batches } from './batch.js'
 import type { Requests } from './components.js'
-import type { Op } from '../protocol/frame.js'
+import type { Entry } from '../protocol/frame.js'
 import type { OpHandler, Rpc } from '../protocol/rpc.js'
 
 export interface MeshRequestsComponents {
@@ -25,12 +25,24 @@ export class MeshRequests implements Requests {
   constructor ({ self, rpc }: MeshRequestsComponents) {
     this.self = self
     this.rpc = rpc
-    this.batches = new Batches(async (peer, frame) => rpc.request(peer, frame))
+    this.batches = new Batches(async (peer, frame, now) => rpc.request(peer, frame, undefined, now))
   }
 
   /** The op → handler table (handlers.ts) that answers this peer's requests to itself. */
   serveLocally (handlers: Map<Op, OpHandler>): void {
     this.handlers = handlers
+  }
+
+  /** One key's live entry at the peer, in the turn's GET batch to it. */
+  async getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined> {
+    if (peer !== this.self) return this.batches.getOne(peer, keyspace, key)
+    return (await this.call(peer, { op: Op.GET, keyspace, keys: [key] })).entries[0]
+  }
+
+  /** One entry to the peer, in the turn's SET batch for `view`; resolves with whether it was stored. */
+  async setOne (peer: string, entry: Entry, view: string): Promise<boolean> {
+    if (peer !== this.self) return this.batches.setOne(peer, entry, view)
+    return (await this.call(peer, { op: Op.SET, view, entries: [entry] })).found[0] === true
   }
 
   async call (peer: string, frame: Partial<Frame>, timeoutMs?: number): Promise<Frame> {
@@ -40,5 +52,14 @@ export class MeshRequests implements Requests {
     const handler = this.handlers.get(frame.op ?? EMPTY.op)
     if (handler == null) throw new Error(`no local handler for ${String(frame.op)}`)
     return { ...EMPTY, ...(await handler({ ...EMPTY, ...frame }, this.self)), response: true }
+  }
+}
+
+/** getOne and setOne as plain calls, for a Requests that batches nothing itself (tests' fakes). */
+export function withSingles (call: Requests['call']): Requests {
+  return {
+    call,
+    getOne: async (peer, keyspace, key) => (await call(peer, { op: Op.GET, keyspace, keys: [key] })).entries[0],
+    setOne: async (peer, entry, view) => (await call(peer, { op: Op.SET, view, entries: [entry] })).found[0] === true
   }
 }

@@ -1,3 +1,4 @@
+import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Op } from '../protocol/frame.js'
 import { applyWrite } from './apply.js'
 import { fromWire, toWire } from './entries.js'
@@ -14,7 +15,7 @@ export interface EncodedWrite {
   staleAt?: number
 }
 
-export type SetComponents = Pick<OperationComponents, 'self' | 'store' | 'near' | 'clock' | 'invalidator' | 'view' | 'fanOut' | 'counters' | 'now' | 'logger'>
+export type SetComponents = Pick<OperationComponents, 'self' | 'store' | 'near' | 'clock' | 'invalidator' | 'view' | 'fanOut' | 'requests' | 'counters' | 'now' | 'logger'>
 
 /** SET: the owner's versioned store, and the requester's write to every owner. */
 export class SetOperation {
@@ -47,17 +48,47 @@ export class SetOperation {
    * own the key keeps the value in its near cache: it reads its own writes.
    */
   async write (keyspace: string, writes: EncodedWrite[]): Promise<void> {
-    const { clock, view, fanOut, counters, near, self, now } = this.c
+    const { clock, view, counters, self } = this.c
     const entries = writes.map(({ key, value, expiresAt, staleAt }) => toWire(keyspace, key, { value, version: clock.tick(), expiresAt, staleAt }))
+    await this.toOwners(keyspace, entries, view.viewId())
+    counters.sets += writes.length
+    for (const entry of entries) {
+      const owners = view.owners(keyspace, entry.key)
+      if (!owners.includes(self)) this.keepNear(keyspace, entry, owners[0])
+    }
+  }
+
+  /**
+   * One key, the common write: a SET to each owner in the turn's batch to it.
+   * Should any owner fail, the write goes through write()'s fan-out instead,
+   * with its retries (a write carries its version: sending it twice is harmless).
+   */
+  async writeOne (keyspace: string, write: EncodedWrite): Promise<void> {
+    const { clock, view, requests, counters, self } = this.c
+    const entry = toWire(keyspace, write.key, { value: write.value, version: clock.tick(), expiresAt: write.expiresAt, staleAt: write.staleAt })
     const viewId = view.viewId()
-    await fanOut.toAllOwners(keyspace, writes.map(w => w.key),
+    const owners = view.owners(keyspace, write.key)
+    try {
+      if (owners.length === 0) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
+      if (owners.length === 1) await requests.setOne(owners[0], entry, viewId)
+      else await Promise.all(owners.map(async owner => requests.setOne(owner, entry, viewId)))
+    } catch (err) {
+      this.log('a write of one key went to the fan-out: %s', (err as Error).message)
+      await this.toOwners(keyspace, [entry], viewId)
+    }
+    counters.sets++
+    if (!owners.includes(self)) this.keepNear(keyspace, entry, owners[0])
+  }
+
+  private async toOwners (keyspace: string, entries: Entry[], viewId: string): Promise<void> {
+    await this.c.fanOut.toAllOwners(keyspace, entries.map(e => e.key),
       indexes => ({ op: Op.SET, view: viewId, entries: indexes.map(i => entries[i]) }),
       index => wireSize(entries[index]))
-    counters.sets += writes.length
-    entries.forEach(entry => {
-      const owners = view.owners(keyspace, entry.key)
-      if (!owners.includes(self)) near.set(keyspace, entry.key, { ...fromWire(entry), owner: owners[0], fetchedAt: now() })
-    })
+  }
+
+  /** A writer that does not own the key reads its own write from its near cache. */
+  private keepNear (keyspace: string, entry: Entry, owner: string): void {
+    if (this.c.near.enabled) this.c.near.set(keyspace, entry.key, { ...fromWire(entry), owner, fetchedAt: this.c.now() })
   }
 
   /** Sends entries on, once (`forwarded`), to their other owners under this peer's view. */

@@ -16,3 +16,4 @@ export { diffOwners } from './moves.js'
 export const DEFAULT_VIRTUAL_IDS = 160
 export { Ownership } from './ownership.js'
 export type { OwnerCandidate, OwnershipInit } from './ownership.js'
+export { Stillness } from './stillness.js'

@@ -73,8 +73,12 @@ export class Channel {
     return !this.closed
   }
 
-  /** `done` runs once the peer answered or the stream closed, whether or not the request timed out first. */
-  request (frame: Partial<Frame>, timeoutMs: number, done?: () => void): Promise<Frame> {
+  /**
+   * `done` runs once the peer answered or the stream closed, whether or not
+   * the request timed out first. `now`: the request leaves at once, with what
+   * this turn queued before it, instead of at the turn's end.
+   */
+  request (frame: Partial<Frame>, timeoutMs: number, done?: () => void, now = false): Promise<Frame> {
     if (this.closed) {
       done?.()
       return Promise.reject(unavailable(this.peer))
@@ -90,6 +94,7 @@ export class Channel {
       this.pending.set(id, { resolve, reject, timer, done })
       this.log.trace('request %d (op %d) to %s', id, frame.op, this.peer)
       this.send({ ...frame, id, response: false })
+      if (now) this.flush()
     })
   }
 

@@ -149,9 +149,10 @@ export class Rpc {
    * Sends a request and resolves with the peer's answer; rejects with a typed
    * error. With a mesh secret the peer must have proven it first. Beyond
    * `maxInFlightPerPeer` requests to one peer, the next wait for a free slot
-   * (the wait counts against the timeout).
+   * (the wait counts against the timeout). `now`: written at once, not at the
+   * turn's end (a full batch: batch.ts).
    */
-  async request (peer: string, frame: Partial<Frame>, timeoutMs = this.init.timeoutMs): Promise<Frame> {
+  async request (peer: string, frame: Partial<Frame>, timeoutMs = this.init.timeoutMs, now = false): Promise<Frame> {
     const { access } = this.init
     if (access != null && !access.allowed(peer)) {
       await access.verify(peer).catch((err: MeshCacheError) => {
@@ -176,7 +177,7 @@ export class Rpc {
       this.slots.release(peer)
       throw err
     }
-    return channel.request(frame, budget, () => { this.slots.release(peer) }).then(reply => {
+    return channel.request(frame, budget, () => { this.slots.release(peer) }, now).then(reply => {
       this.init.onAnswer?.(peer)
       return reply
     }, (err: MeshCacheError) => {

@@ -45,6 +45,8 @@ export class Rebalance {
   private readonly syncTimers: Array<ReturnType<typeof setTimeout>> = []
   /** The view changed since strays were last sent to their owners. */
   private straysDirty = false
+  /** A partition healed and this peer's keys have not all gone to their owners yet (reconcileLater). */
+  private merging = false
 
   constructor (components: RebalanceComponents, init: RebalanceInit) {
     this.c = components
@@ -128,6 +130,11 @@ export class Rebalance {
     }
   }
 
+  /** Keys are on their way: a push in flight, or a merge not reconciled yet. */
+  settling (): boolean {
+    return this.state.transfers.size > 0 || this.merging
+  }
+
   /** Resolves once no push is in flight. */
   async settled (): Promise<void> {
     await Promise.allSettled([...this.state.transfers.values()])
@@ -145,11 +152,16 @@ export class Rebalance {
    */
   private reconcileLater (attempt = 1): void {
     clearTimeout(this.reconcileTimer)
+    this.merging = true
     this.reconcileTimer = setTimeout(() => {
       if (!this.running) return
       reconcile(this.c, this.state, this.log).then(done => {
         if (!done && attempt < RECONCILE_ATTEMPTS) this.reconcileLater(attempt + 1)
-      }, (err: Error) => { this.log.error('reconciling after a merge failed: %e', err) })
+        else this.merging = false
+      }, (err: Error) => {
+        this.merging = false
+        this.log.error('reconciling after a merge failed: %e', err)
+      })
     }, this.init.heartbeatMs * MERGE_SETTLE_BEATS)
   }
 }

@@ -85,12 +85,12 @@ describe('Batches', () => {
     expect(sent.map(s => s.frame.entries?.map(e => e.keyspace))).toEqual([['ks1', 'ks2']])
   })
 
-  it('a batch leaves at once when it reaches MAX_BATCH_ITEMS (1024); the next caller starts a new one', async () => {
+  it('a batch leaves at once when it reaches MAX_BATCH_ITEMS (32); the next caller starts a new one', async () => {
     const { batches, sent } = batchesTo()
     const keys = (from: number, n: number): string[] => Array.from({ length: n }, (_v, i) => `k${from + i}`)
     const first = batches.request('b', get('ks', keys(0, MAX_BATCH_ITEMS - 2)))
     batches.request('b', get('ks', keys(MAX_BATCH_ITEMS - 2, 1))).catch(() => {})
-    expect(sent).toHaveLength(0) // 1023: still open
+    expect(sent).toHaveLength(0) // one short: still open
     const full = batches.request('b', get('ks', keys(MAX_BATCH_ITEMS - 1, 1)))
     expect(sent).toHaveLength(1)
     expect(sent[0].frame.keys).toHaveLength(MAX_BATCH_ITEMS)

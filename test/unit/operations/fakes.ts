@@ -15,6 +15,7 @@ import { GetOperation } from '../../../src/operations/get.js'
 import { ReadThroughOperation } from '../../../src/operations/get-or-load.js'
 import { handlerTable, operationHandlers } from '../../../src/operations/handlers.js'
 import { KeyspaceOperations } from '../../../src/operations/keyspaces.js'
+import { withSingles } from '../../../src/operations/requests.js'
 import { SetOperation } from '../../../src/operations/set.js'
 import { Frame, Op } from '../../../src/protocol/frame.js'
 import { Store } from '../../../src/store/index.js'
@@ -76,6 +77,12 @@ export class FakeView implements View {
   successors = (_keyspace: string, key: string): string[] => this.successorsByKey.get(key) ?? this.allSuccessors
   viewId = (): string => this.id
   isMember = (peer: string): boolean => this.members.has(peer)
+  /** Settling unless a test says otherwise: reads ask every owner. */
+  settled = false
+  /** How often an operation reported a failed owner. */
+  disturbances = 0
+  stable = (): boolean => this.settled
+  disturbed = (): void => { this.disturbances++; this.settled = false }
 
   /** Gives `keys` these owners; with no keys, every key. */
   own (owners: string[], ...keys: string[]): void {
@@ -253,12 +260,25 @@ export class FakeNetwork {
     const view = new FakeView({ owners: this.init.owners, successors: this.init.successors, members: ids.filter(p => p !== id) })
     const announcer = new RecordingAnnouncer()
     const batches = new Batches(async (to, frame) => this.send(id, to, frame))
+    const call: Requests['call'] = async (to, frame, timeoutMs) => {
+      this.calls.add(id, to, frame, timeoutMs)
+      if (to === id) return this.serve(id, id, frame)
+      if (this.init.batching === true && timeoutMs === undefined && Batches.batches(frame)) return batches.request(to, frame)
+      return this.send(id, to, frame, timeoutMs)
+    }
+    // Single-key reads and writes take the batches' own path when batching, as MeshRequests does.
+    const singles = withSingles(call)
     const requests: Requests = {
-      call: async (to, frame, timeoutMs) => {
-        this.calls.add(id, to, frame, timeoutMs)
-        if (to === id) return this.serve(id, id, frame)
-        if (this.init.batching === true && timeoutMs === undefined && Batches.batches(frame)) return batches.request(to, frame)
-        return this.send(id, to, frame, timeoutMs)
+      call,
+      getOne: async (to, keyspace, key) => {
+        if (to === id || this.init.batching !== true) return singles.getOne(to, keyspace, key)
+        this.calls.add(id, to, { op: Op.GET, keyspace, keys: [key] })
+        return batches.getOne(to, keyspace, key)
+      },
+      setOne: async (to, entry, view) => {
+        if (to === id || this.init.batching !== true) return singles.setOne(to, entry, view)
+        this.calls.add(id, to, { op: Op.SET, view, entries: [entry] })
+        return batches.setOne(to, entry, view)
       }
     }
     const components = fakeComponents(id, { requests, view, clock: this.clock, invalidator: announcer, settings: this.init.settings })

@@ -6,6 +6,7 @@ import { defaultLogger } from '@libp2p/logger'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ErrorCodes, MeshCacheError } from '../../../src/errors.js'
 import { FanOut, MAX_BATCH_BYTES } from '../../../src/operations/fan-out.js'
+import { withSingles } from '../../../src/operations/requests.js'
 import { RETRY_PAUSES_MS } from '../../../src/operations/retry.js'
 import { Op } from '../../../src/protocol/frame.js'
 import { EMPTY, FakeView, RequestLog, TEST_SETTINGS } from './fakes.js'
@@ -39,15 +40,13 @@ function fanOutTo (reply: (owner: string, n: number, frame: Partial<Frame>) => P
   const times = new Map<string, number[]>()
   const t0 = Date.now()
   const view = new FakeView({ owners: ['b', 'c'], members })
-  const requests: Requests = {
-    call: async (owner, frame) => {
-      log.add('a', owner, frame)
-      const list = times.get(owner) ?? []
-      list.push(Date.now() - t0)
-      times.set(owner, list)
-      return { ...EMPTY, ...reply(owner, list.length - 1, frame) }
-    }
-  }
+  const requests: Requests = withSingles(async (owner, frame) => {
+    log.add('a', owner, frame)
+    const list = times.get(owner) ?? []
+    list.push(Date.now() - t0)
+    times.set(owner, list)
+    return { ...EMPTY, ...reply(owner, list.length - 1, frame) }
+  })
   const components: FanOutComponents = { requests, view, now: () => Date.now(), settings: TEST_SETTINGS, logger: defaultLogger() }
   return { fanOut: new FanOut(components), view, log, times }
 }

@@ -53,7 +53,7 @@ describe('GetOperation.handle (owner)', () => {
   })
 })
 
-describe('GetOperation.entries (requester)', () => {
+describe('GetOperation.entries (requester) while the view settles', () => {
   it('a reader asks on where a large answer stopped, and gets every key', async () => {
     const net = mesh()
     net.own(['b'])

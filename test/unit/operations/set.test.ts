@@ -72,6 +72,51 @@ describe('SetOperation.write (requester)', () => {
   })
 })
 
+describe('SetOperation.writeOne (requester, one key)', () => {
+  it('one SET per owner with the writer\'s view id, and a near copy for a writer that does not own the key', async () => {
+    const net = mesh()
+    const a = net.peer('a')
+    await a.ops.set.writeOne(KS, { key: 'k', value: byte(4), expiresAt: 0 })
+    expect([held(net.peer('b'), KS, 'k'), held(net.peer('c'), KS, 'k')]).toEqual([4, 4])
+    expect(net.calls.where({ op: Op.SET }).map(r => [r.to, r.view, r.entries.map(e => e.key)])).toEqual([['b', 'view-1', ['k']], ['c', 'view-1', ['k']]])
+    expect(a.components.near.get(KS, 'k')?.value[0]).toBe(4)
+    expect(a.components.counters.sets).toBe(1)
+  })
+
+  it('single-key writes of one turn share a frame per owner', async () => {
+    const net = new FakeNetwork(['a', 'b', 'c'], { owners: ['b', 'c'], batching: true })
+    const a = net.peer('a')
+    await Promise.all(['k1', 'k2', 'k3'].map(async (key, i) => a.ops.set.writeOne(KS, { key, value: byte(i), expiresAt: 0 })))
+    expect(net.frames.tally()).toEqual({ 'SET a→b': 1, 'SET a→c': 1 })
+    expect(['k1', 'k2', 'k3'].map(k => held(net.peer('c'), KS, k))).toEqual([0, 1, 2])
+  })
+
+  it('an owner that fails sends the write through the fan-out: the other owner has it, and the view is unsettled', async () => {
+    const net = mesh()
+    net.kill('c')
+    const a = net.peer('a')
+    a.view.settled = true
+    a.view.members.add('c') // a has not noticed yet: the fan-out tries it again
+    vi.useFakeTimers()
+    const done = a.ops.set.writeOne(KS, { key: 'k', value: byte(5), expiresAt: 0 })
+    await vi.runAllTimersAsync()
+    await done
+    expect(held(net.peer('b'), KS, 'k')).toBe(5)
+    expect(net.calls.count({ op: Op.SET, to: 'c' })).toBe(1 + 3) // the single write, then the fan-out's three tries
+    expect(a.view.stable()).toBe(false)
+  })
+
+  it('rejects ERR_UNAVAILABLE when no owner takes it, or when the mesh has no owner', async () => {
+    const net = mesh()
+    net.kill('b')
+    net.kill('c')
+    await expect(net.peer('a').ops.set.writeOne(KS, { key: 'k', value: byte(1), expiresAt: 0 })).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE })
+    net.own([])
+    await expect(net.peer('a').ops.set.writeOne(KS, { key: 'k', value: byte(1), expiresAt: 0 })).rejects.toMatchObject({ code: ErrorCodes.UNAVAILABLE })
+    expect(net.peer('a').components.counters.sets).toBe(0)
+  })
+})
+
 describe('SetOperation.handle (owner)', () => {
   it('applies newer entries, refuses older ones (found false), and announces only what it applied', async () => {
     const net = mesh()

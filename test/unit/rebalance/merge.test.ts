@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { ErrorCodes, MeshCacheError } from '../../../src/errors.js'
 import { HybridClock } from '../../../src/hlc.js'
 import { NearCache } from '../../../src/invalidation/near-cache.js'
+import { withSingles } from '../../../src/operations/requests.js'
 import { Op } from '../../../src/protocol/frame.js'
 import { handleHandoff } from '../../../src/rebalance/handoff.js'
 import { pushTo } from '../../../src/rebalance/push.js'
@@ -45,13 +46,11 @@ function network (ids: string[], down = new Set<string>()): Map<string, FakePeer
   for (const id of ids) {
     const view = new FakeView({ members: ids.filter(p => p !== id) })
     const invalidator = new RecordingAnnouncer()
-    const requests: Requests = {
-      call: async (to, frame) => {
-        const target = peers.get(to)
-        if (target == null || down.has(to) || frame.op !== Op.HANDOFF) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `${to} is unreachable`)
-        return { ...EMPTY, ...(await handleHandoff(target.c, { ...EMPTY, ...frame })), response: true }
-      }
-    }
+    const requests: Requests = withSingles(async (to, frame) => {
+      const target = peers.get(to)
+      if (target == null || down.has(to) || frame.op !== Op.HANDOFF) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, `${to} is unreachable`)
+      return { ...EMPTY, ...(await handleHandoff(target.c, { ...EMPTY, ...frame })), response: true }
+    })
     const c: MergeComponents = {
       self: id,
       store: new Store({ now }),

@@ -1,0 +1,29 @@
+/**
+ * Whether the view has been still long enough for one owner's answer to be
+ * the answer (DESIGN.md "Ownership"): no join, leave or death — and no owner
+ * that failed a request — for the hand-off grace. Until then a read asks
+ * every owner, and the owners of a moment ago: a newcomer may not have been
+ * filled yet, an owner that rejoined may lag the other, a write may have
+ * missed the owner that failed it.
+ */
+export class Stillness {
+  private readonly graceMs: number
+  private readonly now: () => number
+  private changedAt: number
+
+  /** A peer starts unsettled: it is joining. */
+  constructor (graceMs: number, now: () => number) {
+    this.graceMs = graceMs
+    this.now = now
+    this.changedAt = now()
+  }
+
+  /** The view changed, or an owner failed a request: settle again from now. */
+  disturb (): void {
+    this.changedAt = this.now()
+  }
+
+  get still (): boolean {
+    return this.now() - this.changedAt >= this.graceMs
+  }
+}
