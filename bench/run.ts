@@ -22,7 +22,8 @@ const SUITES: Array<{ name: string, argv: string[], capS: number }> = [
   { name: '6 browser', argv: [`${root}test/browser/netns.mjs`, process.execPath, dist('./browser.js')], capS: 300 },
   // As a user opens `npm start`'s demo: this host's own network, no namespace.
   { name: '6b browser, demo URL', argv: [dist('./browser-demo.js')], capS: 200 },
-  { name: '7 scale', argv: [dist('./scale.js')], capS: 600 }
+  { name: '7 scale', argv: [dist('./scale.js')], capS: 600 },
+  { name: '8 mixed', argv: [dist('./mixed.js')], capS: 150 }
 ]
 
 const only = process.argv.slice(2)
