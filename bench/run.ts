@@ -22,7 +22,9 @@ const SUITES: Array<{ name: string, argv: string[], capS: number }> = [
   { name: '6 browser', argv: [`${root}test/browser/netns.mjs`, process.execPath, dist('./browser.js')], capS: 300 },
   // As a user opens `npm start`'s demo: this host's own network, no namespace.
   { name: '6b browser, demo URL', argv: [dist('./browser-demo.js')], capS: 200 },
-  { name: '7 scale', argv: [dist('./scale.js')], capS: 600 }
+  { name: '7 scale', argv: [dist('./scale.js')], capS: 600 },
+  // 16 ab runs of 20 000 requests (4 of them untimed) and two servers' start: ~15 s here.
+  { name: '9 http', argv: [dist('./http.js')], capS: 120 }
 ]
 
 const only = process.argv.slice(2)
