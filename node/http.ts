@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { isMeshCacheError } from '../src/index.js'
-import type { MeshCache, Value } from '../src/index.js'
+import type { Keyspace, MeshCache, Value } from '../src/index.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 export interface HttpApiOptions {
@@ -9,6 +9,8 @@ export interface HttpApiOptions {
 }
 
 type Query = { key?: string, keyspace?: string }
+
+const MAX_HANDLES = 1024
 
 /**
  * The HTTP JSON API of a peer, Smache-compatible: `GET /` → `{}`,
@@ -22,10 +24,20 @@ export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): 
   // Fastify's own logger stays off: failures go to the peer's `meshcache:http`.
   const log = cache.libp2p.logger.forComponent('meshcache:http')
   const node = cache.peerId
-  const space = (keyspace: unknown) => {
+  // cache.keyspace() checks the name and builds a handle each call; a handle
+  // stays valid (every call on it checks the cache is running), so one per
+  // name serves every request. Bounded: names come from clients.
+  const handles = new Map<string, Keyspace>()
+  const space = (keyspace: unknown): MeshCache | Keyspace => {
     if (keyspace === undefined || keyspace === null || keyspace === '') return cache
     if (typeof keyspace !== 'string') throw badRequest('"keyspace" must be a string', 'ERR_INVALID_OPTION')
-    return cache.keyspace(keyspace)
+    let handle = handles.get(keyspace)
+    if (handle === undefined) {
+      handle = cache.keyspace(keyspace)
+      if (handles.size >= MAX_HANDLES) handles.clear()
+      handles.set(keyspace, handle)
+    }
+    return handle
   }
   // fast-json-stringify writes these answers from a function compiled once
   // per route, with this peer's id as a literal in it (`const`); `data: {}`

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, expectClientError, startOnePeer, stopOnePeer } from './http-helpers.js'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createCache } from '../../node/index.js'
+import { LOOPBACK, bounded, call, expectClientError, meshName, serve, startOnePeer, stopOnePeer } from './http-helpers.js'
 import type { Served } from './http-helpers.js'
 
 // The /api answers are written by compiled response schemas: their text must
@@ -68,3 +69,31 @@ describe('HTTP API answers, byte for byte', () => {
   })
 })
 
+describe('HTTP API keyspace handles', () => {
+  const started: Served[] = []
+
+  afterEach(async () => {
+    for (const s of started.splice(0)) {
+      await bounded(s.app.close())
+      await bounded(s.cache.stop())
+    }
+  })
+
+  it('a keyspace used before keeps working after it is dropped, and a stopped cache is a 503 in a keyspace too', async () => {
+    const cache = await createCache({ mesh: meshName('handles'), listen: LOOPBACK })
+    const s = await serve(cache)
+    started.push(s)
+    expect((await call(s.base, 'POST', '/api', { key: 'k', data: 1, keyspace: 'users' })).status).toBe(200)
+    expect(await cache.dropKeyspace('users')).toBeGreaterThanOrEqual(1)
+    expectClientError(await call(s.base, 'GET', '/api?key=k&keyspace=users'), 404, 'ERR_NOT_FOUND')
+    expect((await call(s.base, 'POST', '/api', { key: 'k', data: 2, keyspace: 'users' })).status).toBe(200)
+    expect((await call(s.base, 'GET', '/api?key=k&keyspace=users')).body.data).toBe(2)
+    expect(await cache.keyspaces()).toContain('users')
+
+    await cache.stop()
+    const closed = await call(s.base, 'GET', '/api?key=k&keyspace=users')
+    expect(closed.status).toBe(503)
+    expect(closed.body.code).toBe('ERR_CLOSED')
+    expect((await call(s.base, 'GET', '/api?key=k&keyspace=never-used')).body.code).toBe('ERR_CLOSED')
+  })
+})
