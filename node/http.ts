@@ -150,7 +150,8 @@ function badRequest (message: string, code: string): Error {
 
 /** Bytes travel as base64 in JSON: `{ "$bytes": "..." }`. */
 function toJson (value: Value): unknown {
-  return value instanceof Uint8Array ? { $bytes: Buffer.from(value).toString('base64') } : value
+  // A Buffer over the same memory: Buffer.from(value) would copy it first.
+  return value instanceof Uint8Array ? { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') } : value
 }
 
 function metrics (status: Awaited<ReturnType<MeshCache['status']>>): string {
