@@ -23,7 +23,9 @@ const SUITES: Array<{ name: string, argv: string[], capS: number }> = [
   // As a user opens `npm start`'s demo: this host's own network, no namespace.
   { name: '6b browser, demo URL', argv: [dist('./browser-demo.js')], capS: 200 },
   { name: '7 scale', argv: [dist('./scale.js')], capS: 600 },
-  { name: '8 mixed', argv: [dist('./mixed.js')], capS: 150 }
+  { name: '8 mixed', argv: [dist('./mixed.js')], capS: 150 },
+  // 16 ab runs of 20 000 requests (4 of them untimed) and two servers' start: ~15 s here.
+  { name: '9 http', argv: [dist('./http.js')], capS: 120 }
 ]
 
 const only = process.argv.slice(2)

@@ -1,6 +1,6 @@
 import Fastify from 'fastify'
 import { isMeshCacheError } from '../src/index.js'
-import type { MeshCache, Value } from '../src/index.js'
+import type { Keyspace, MeshCache, Value } from '../src/index.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 export interface HttpApiOptions {
@@ -9,6 +9,8 @@ export interface HttpApiOptions {
 }
 
 type Query = { key?: string, keyspace?: string }
+
+const MAX_HANDLES = 1024
 
 /**
  * The HTTP JSON API of a peer, Smache-compatible: `GET /` → `{}`,
@@ -22,11 +24,28 @@ export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): 
   // Fastify's own logger stays off: failures go to the peer's `meshcache:http`.
   const log = cache.libp2p.logger.forComponent('meshcache:http')
   const node = cache.peerId
-  const space = (keyspace: unknown) => {
+  // cache.keyspace() checks the name and builds a handle each call; a handle
+  // stays valid (every call on it checks the cache is running), so one per
+  // name serves every request. Bounded: names come from clients.
+  const handles = new Map<string, Keyspace>()
+  const space = (keyspace: unknown): MeshCache | Keyspace => {
     if (keyspace === undefined || keyspace === null || keyspace === '') return cache
     if (typeof keyspace !== 'string') throw badRequest('"keyspace" must be a string', 'ERR_INVALID_OPTION')
-    return cache.keyspace(keyspace)
+    let handle = handles.get(keyspace)
+    if (handle === undefined) {
+      handle = cache.keyspace(keyspace)
+      if (handles.size >= MAX_HANDLES) handles.clear()
+      handles.set(keyspace, handle)
+    }
+    return handle
   }
+  // fast-json-stringify writes these answers from a function compiled once
+  // per route, with this peer's id as a literal in it (`const`); `data: {}`
+  // (any JSON) goes through JSON.stringify whole, as without a schema.
+  const answer = (properties: Record<string, object>): { response: Record<number, object> } => ({
+    response: { 200: { type: 'object', properties: { key: { type: 'string' }, ...properties, node: { const: node } } } }
+  })
+  const withData = { schema: answer({ data: {} }) }
 
   app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, req, reply) => {
     if (isMeshCacheError(err)) {
@@ -48,14 +67,14 @@ export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): 
 
   app.get('/', async () => ({}))
 
-  app.get('/api', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+  app.get('/api', withData, async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     const key = requireKey(req.query.key)
     const data = await space(req.query.keyspace).get(key)
     if (data === undefined) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
     return { key, data: toJson(data), node }
   })
 
-  app.post('/api', async (req: FastifyRequest<{ Body: unknown }>) => {
+  app.post('/api', withData, async (req: FastifyRequest<{ Body: unknown }>) => {
     const body = requireObject(req.body)
     const key = requireKey(body.key)
     if (!('data' in body)) throw badRequest('body needs "data"', 'ERR_MISSING_DATA')
@@ -64,7 +83,7 @@ export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): 
     return { key, data: body.data, node }
   })
 
-  app.delete('/api', async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
+  app.delete('/api', { schema: answer({ deleted: { type: 'boolean' } }) }, async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     const key = requireKey(req.query.key)
     const deleted = await space(req.query.keyspace).delete(key)
     if (!deleted) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
@@ -131,7 +150,8 @@ function badRequest (message: string, code: string): Error {
 
 /** Bytes travel as base64 in JSON: `{ "$bytes": "..." }`. */
 function toJson (value: Value): unknown {
-  return value instanceof Uint8Array ? { $bytes: Buffer.from(value).toString('base64') } : value
+  // A Buffer over the same memory: Buffer.from(value) would copy it first.
+  return value instanceof Uint8Array ? { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') } : value
 }
 
 function metrics (status: Awaited<ReturnType<MeshCache['status']>>): string {

@@ -58,6 +58,8 @@ export function attainments (): Attainment[] {
   const memory = load('memory')
   const mesh = memory?.rows.find((r: any) => r.kind === 'meshcache')
   lower('memory, 1 M × 100 B', mesh != null ? mesh.totalBytes / 2 ** 20 : undefined, 300, 'MiB')
+  const http = load('http')
+  for (const row of http?.rows ?? []) higher(`HTTP ${String(row.route)} vs bare fastify`, row.ratio, 0.8)
   return out
 }
 
