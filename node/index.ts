@@ -3,10 +3,14 @@ import './polyfill.js'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
+import { hash } from 'node:crypto'
 import { createCacheOn } from '../src/index.js'
+import { useTextHash } from '../src/ownership/ids.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
 
 export * from '../src/index.js'
+
+useTextHash(text => hash('sha256', text, 'buffer'))
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
 

@@ -125,14 +125,19 @@ function bytesField (field: number, value: Uint8Array): void {
   pos += value.byteLength
 }
 
-/** A nested message: its length goes before it, so it is written first and moved up behind its tag. */
-function nested (field: number, write: () => void): void {
+/**
+ * A nested message's length goes before it, so the message is written first
+ * (begin … end) and moved up behind its tag when the length takes more than
+ * the one byte kept for it.
+ */
+function begin (field: number): number {
   varint(field << 3 | DELIMITED)
-  reserve(5)
-  const lengthAt = pos
-  pos += 1 // most messages are shorter than 128 bytes; longer ones are moved up
-  const start = pos
-  write()
+  reserve(1)
+  return pos++
+}
+
+function end (lengthAt: number): void {
+  const start = lengthAt + 1
   const length = pos - start
   if (length < 0x80) {
     scratch[lengthAt] = length
@@ -179,7 +184,7 @@ function frameFields (f: Partial<Frame>): void {
   }
   if (f.keyspace != null && f.keyspace !== '') string(4, f.keyspace)
   for (const key of f.keys ?? []) string(5, key)
-  for (const e of f.entries ?? []) nested(6, () => { entry(e) })
+  for (const e of f.entries ?? []) { const at = begin(6); entry(e); end(at) }
   if (f.version != null && f.version !== 0n) { varint(56); uint64(f.version) }
   if (f.expiresAt != null && f.expiresAt !== 0n) { varint(64); uint64(f.expiresAt) }
   for (const found of f.found ?? []) { varint(72); varint(found ? 1 : 0) }
@@ -187,7 +192,7 @@ function frameFields (f: Partial<Frame>): void {
   if (f.canLoad === true) { varint(88); varint(1) }
   if (f.errorCode != null && f.errorCode !== '') string(12, f.errorCode)
   if (f.errorMessage != null && f.errorMessage !== '') string(13, f.errorMessage)
-  for (const m of f.members ?? []) nested(14, () => { member(m) })
+  for (const m of f.members ?? []) { const at = begin(14); member(m); end(at) }
   for (const name of f.names ?? []) string(15, name)
   if (f.waitMs != null && f.waitMs !== 0) { varint(128); varint(f.waitMs >>> 0) }
   if (f.mesh != null && f.mesh !== '') string(17, f.mesh)
@@ -195,7 +200,7 @@ function frameFields (f: Partial<Frame>): void {
   if (f.view != null && f.view !== '') string(19, f.view)
   if (f.epoch != null && f.epoch !== 0n) { varint(160); uint64(f.epoch) }
   if (f.seq != null && f.seq !== 0n) { varint(168); uint64(f.seq) }
-  for (const m of f.dead ?? []) nested(22, () => { member(m) })
+  for (const m of f.dead ?? []) { const at = begin(22); member(m); end(at) }
 }
 
 /** Writes `write` into the scratch buffer and copies it out, behind its varint length when `prefixed`. */

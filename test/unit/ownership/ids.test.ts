@@ -24,6 +24,14 @@ describe('ownership ids', () => {
     expect(kadIdOfKey('m1', 'a', 'k')).not.toEqual(kadIdOfKey('m2', 'a', 'k'))
   })
 
+  it('the Node entry\'s node:crypto hash gives the key ids the JS one does (browsers keep that one)', async () => {
+    const keys = ['u:42', 'ключ—🔑', 'a'.repeat(300), '\u{10FFFF}']
+    const js = keys.map(key => kadIdOfKey('m', 'ks', key))
+    await import('../../../node/index.js') // installs node:crypto's sha256 for key ids
+    expect(keys.map(key => new Uint8Array(kadIdOfKey('m', 'ks', key)))).toEqual(js.map(id => new Uint8Array(id)))
+    expect(kadIdOfKey('m', 'ks', 'u:42')).toBeInstanceOf(Buffer)
+  })
+
   it('virtualId is sha256(kadId ‖ uint32be(i))', () => {
     const kadId = randomBytes(prng(1), 32)
     for (const i of [0, 1, 255, 256, 0x01020304, 0xffffffff]) {
