@@ -11,6 +11,7 @@ import type { Loader } from './operations/components.js'
 import type { KeyspaceOptions } from './options.js'
 import type { Parts } from './parts.js'
 import type { CacheStatus } from './status.js'
+import { ListenedTypes } from './util/listened.js'
 import { checkName } from './values.js'
 import type { Value } from './values.js'
 import type { GetOrLoadOptions, SetManyEntry, SetOptions } from './keyspace.js'
@@ -36,6 +37,8 @@ export class MeshCache extends EventTarget {
   private state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting'
   private stopping?: Promise<void>
 
+  private readonly listened = new ListenedTypes()
+
   constructor (parts: Parts) {
     super()
     this.parts = parts
@@ -43,7 +46,18 @@ export class MeshCache extends EventTarget {
     this.log = parts.node.logger.forComponent('meshcache:cache')
     // One event per item on the hot path of invalidations: the parts dispatch on this cache itself.
     parts.events.target = this
+    parts.events.heard = type => this.listened.has(type)
     this.defaultKeyspace = this.keyspaceHandle(DEFAULT_KEYSPACE)
+  }
+
+  override addEventListener (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options)
+    this.listened.added(type, listener, options)
+  }
+
+  override removeEventListener (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener, options)
+    this.listened.removed(type, listener)
   }
 
   /**

@@ -46,8 +46,8 @@ export interface Parts {
   ops: { get: GetOperation, set: SetOperation, readThrough: ReadThroughOperation, keyspaceOps: KeyspaceOperations }
   /** The op → handler table every request, remote or to this peer itself, is served from. */
   handlers: Map<Op, OpHandler>
-  /** Where `invalidate`, `member:join` and `member:leave` are dispatched: MeshCache sets itself. */
-  events: { target?: EventTarget }
+  /** Where `invalidate`, `member:join` and `member:leave` are dispatched: MeshCache sets itself, and whether a type has listeners. */
+  events: { target?: EventTarget, heard?: (type: string) => boolean }
   /** Set by MeshCache: whether the peer has joined and is not stopping. */
   lifecycle: { running: boolean, startedAt: number }
   /** The node's protocol plumbing, shared by the Rpc and Access: handlers, and streams that race connections (open-stream.ts). */
@@ -87,7 +87,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     incarnation: lifecycle.startedAt,
     onInvalidate: (item, owner) => {
       clock.observe(item.version)
-      if (once.first(entryId(item.keyspace, item.key), item.version)) emit('invalidate', { ...item, owner })
+      if (events.heard?.('invalidate') !== false && once.first(entryId(item.keyspace, item.key), item.version)) emit('invalidate', { ...item, owner })
     },
     admit: (owner, items) => access.admitInvalidations(owner, items)
   })

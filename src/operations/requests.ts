@@ -34,15 +34,16 @@ export class MeshRequests implements Requests {
   }
 
   /** One key's live entry at the peer, in the turn's GET batch to it. */
-  async getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined> {
+  getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined> {
+    // Not async: the batch's promise is handed on as it is, without another around it.
     if (peer !== this.self) return this.batches.getOne(peer, keyspace, key)
-    return (await this.call(peer, { op: Op.GET, keyspace, keys: [key] })).entries[0]
+    return this.call(peer, { op: Op.GET, keyspace, keys: [key] }).then(reply => reply.entries[0])
   }
 
   /** One entry to the peer, in the turn's SET batch for `view`; resolves with whether it was stored. */
-  async setOne (peer: string, entry: Entry, view: string): Promise<boolean> {
+  setOne (peer: string, entry: Entry, view: string): Promise<boolean> {
     if (peer !== this.self) return this.batches.setOne(peer, entry, view)
-    return (await this.call(peer, { op: Op.SET, view, entries: [entry] })).found[0] === true
+    return this.call(peer, { op: Op.SET, view, entries: [entry] }).then(reply => reply.found[0] === true)
   }
 
   async call (peer: string, frame: Partial<Frame>, timeoutMs?: number): Promise<Frame> {

@@ -16,7 +16,9 @@ export class OwnerLookup {
   private readonly replicas: number
   private readonly maxKeys: number
   private ring: Ring
-  private memo = new Map<string, string[]>()
+  private memo = new Map<string, Map<string, string[]>>()
+  /** Answers held across every keyspace's map. */
+  private remembered = 0
   private view = ''
 
   constructor (mesh: string, replicas: number, ring: Ring, maxKeys = DEFAULT_MEMO_KEYS) {
@@ -35,6 +37,7 @@ export class OwnerLookup {
   use (ring: Ring): void {
     this.ring = ring
     this.memo = new Map()
+    this.remembered = 0
     this.view = viewIdOf(ring)
   }
 
@@ -44,15 +47,25 @@ export class OwnerLookup {
   }
 
   owners (keyspace: string, key: string): string[] {
-    const id = keyspace + '\u0000' + key
-    let owners = this.memo.get(id)
+    // A map per keyspace: a joined "keyspace\0key" id cost a new string, and its hashing, every call.
+    let keys = this.memo.get(keyspace)
+    if (keys == null) {
+      keys = new Map()
+      this.memo.set(keyspace, keys)
+    }
+    let owners = keys.get(key)
     if (owners == null) {
       owners = this.ownersIn(this.ring, keyspace, key)
       // Start afresh when full: evicting the oldest one at a time looks cheap,
       // but a Map's iterator walks over every deleted slot before the next
       // live one, which made a 1M-key fill quadratic (bench/memory.ts).
-      if (this.memo.size >= this.maxKeys) this.memo.clear()
-      this.memo.set(id, owners)
+      if (this.remembered >= this.maxKeys) {
+        this.memo = new Map([[keyspace, keys]])
+        keys.clear()
+        this.remembered = 0
+      }
+      keys.set(key, owners)
+      this.remembered++
     }
     return owners
   }
