@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { RecentMap } from '../util/recent.js'
 import { entryId } from '../values.js'
 
 export interface NearEntry {
@@ -26,7 +27,7 @@ export interface NearCacheInit {
  */
 export class NearCache {
   private readonly entries: LRUCache<string, NearEntry> | undefined
-  private readonly invalidated: LRUCache<string, bigint> | undefined
+  private readonly invalidated: RecentMap<string, bigint> | undefined
   private readonly init: NearCacheInit
   private readonly now: () => number
   hits = 0
@@ -37,7 +38,7 @@ export class NearCache {
     this.now = init.now ?? Date.now
     if (init.maxEntries > 0) {
       this.entries = new LRUCache({ max: init.maxEntries })
-      this.invalidated = new LRUCache({ max: Math.max(1024, init.maxEntries) })
+      this.invalidated = new RecentMap(Math.max(1024, init.maxEntries))
     }
   }
 
@@ -80,7 +81,7 @@ export class NearCache {
   invalidate (keyspace: string, key: string, version: bigint): boolean {
     if (this.entries == null) return false
     const id = entryId(keyspace, key)
-    const previous = this.invalidated?.peek(id)
+    const previous = this.invalidated?.get(id)
     if (previous == null || previous < version) this.invalidated?.set(id, version)
     const entry = this.entries.peek(id)
     if (entry == null || entry.version >= version) return false

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { RecentMap } from '../util/recent.js'
 
 const MAX_REMEMBERED = 10_000
 
@@ -7,7 +7,7 @@ const MAX_REMEMBERED = 10_000
  * `invalidate` event hear of each version once.
  */
 export class OncePerVersion {
-  private readonly last = new LRUCache<string, bigint>({ max: MAX_REMEMBERED })
+  private readonly last = new RecentMap<string, bigint>(MAX_REMEMBERED)
 
   /** True the first time a version (or a newer one than any before) of `id` is seen. */
   first (id: string, version: bigint): boolean {
