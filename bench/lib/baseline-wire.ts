@@ -16,26 +16,52 @@ const LENGTH_BYTES = 4
 const REQUEST_HEADER = 4 + 1 + 2
 const ANSWER_HEADER = 4 + 1
 
-/** Splits a byte stream into frames (without their length prefix); a frame may arrive in pieces. */
+/**
+ * Splits a byte stream into frames (without their length prefix). A frame
+ * that arrives in pieces is copied once, into a buffer of its full size;
+ * whole frames within a chunk are views of it.
+ */
 export class FrameReader {
-  private pending: Buffer
+  /** A frame being filled, and how much of it has arrived. */
+  private partial?: Buffer
+  private filled = 0
+  /** Fewer than 4 bytes of a length prefix. */
+  private header: Buffer
 
   constructor () {
-    this.pending = Buffer.alloc(0)
+    this.header = Buffer.alloc(0)
   }
 
   * push (chunk: Buffer): Generator<Buffer> {
-    let data = this.pending.byteLength === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    let data = chunk
+    if (this.partial != null) {
+      const take = Math.min(this.partial.byteLength - this.filled, data.byteLength)
+      data.copy(this.partial, this.filled, 0, take)
+      this.filled += take
+      data = data.subarray(take)
+      if (this.filled < this.partial.byteLength) return
+      const frame = this.partial
+      this.partial = undefined
+      yield frame
+    }
+    if (this.header.byteLength > 0) {
+      data = Buffer.concat([this.header, data])
+      this.header = Buffer.alloc(0)
+    }
     let offset = 0
     while (data.byteLength - offset >= LENGTH_BYTES) {
       const length = data.readUInt32BE(offset)
-      if (data.byteLength - offset - LENGTH_BYTES < length) break
+      const available = data.byteLength - offset - LENGTH_BYTES
+      if (available < length) {
+        this.partial = Buffer.allocUnsafe(length)
+        data.copy(this.partial, 0, offset + LENGTH_BYTES)
+        this.filled = available
+        return
+      }
       yield data.subarray(offset + LENGTH_BYTES, offset + LENGTH_BYTES + length)
       offset += LENGTH_BYTES + length
     }
-    data = data.subarray(offset)
-    // A partial frame is kept as a copy, so the chunk it came in is not held.
-    this.pending = data.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(data)
+    if (offset < data.byteLength) this.header = Buffer.from(data.subarray(offset))
   }
 }
 
