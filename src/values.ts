@@ -1,4 +1,5 @@
 import { ErrorCodes, MeshCacheError } from './errors.js'
+import { utf8Length, writeUtf8 } from './util/utf8.js'
 
 /** What a cache holds: anything JSON can carry exactly, or raw bytes. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
@@ -70,10 +71,11 @@ export function encodeValue (value: unknown, maxValueBytes: number): Uint8Array 
     bytes[0] = TAG_BYTES
     bytes.set(value, 1)
   } else {
-    const text = encoder.encode(jsonText(value))
-    bytes = new Uint8Array(text.byteLength + 1)
+    const text = jsonText(value)
+    const length = utf8Length(text)
+    bytes = new Uint8Array(length + 1)
     bytes[0] = TAG_JSON
-    bytes.set(text, 1)
+    writeUtf8(text, length, bytes, 1)
   }
   if (bytes.byteLength - 1 > maxValueBytes) {
     throw new MeshCacheError(ErrorCodes.VALUE_TOO_LARGE, `value is ${bytes.byteLength - 1} bytes, over maxValueBytes ${maxValueBytes}`)
@@ -121,18 +123,30 @@ export function decodeValue (bytes: Uint8Array): Value {
   throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `unknown value tag ${bytes[0]}`)
 }
 
+/**
+ * JSON.stringify first, then the walk that rejects what would not come back
+ * equal: a value that stringified has no cycle, so the walk needs no set of
+ * the objects it is inside. One that did not stringify is walked with that
+ * set, for the reason to give.
+ */
 function jsonText (value: unknown): string {
   try {
-    assertJson(value, new Set())
-    return JSON.stringify(value)
+    const text = JSON.stringify(value)
+    assertJson(value)
+    return text
   } catch (err) {
     if (err instanceof MeshCacheError) throw err
+    try {
+      assertJson(value, new Set())
+    } catch (reason) {
+      if (reason instanceof MeshCacheError) throw reason
+    }
     // A value nested deeper than the stack: it would not decode either.
     throw notSerializable(`value cannot be encoded: ${(err as Error).message}`)
   }
 }
 
-function assertJson (value: unknown, seen: Set<object>): void {
+function assertJson (value: unknown, seen?: Set<object>): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -142,9 +156,9 @@ function assertJson (value: unknown, seen: Set<object>): void {
       throw notSerializable(`number ${Object.is(value, -0) ? '-0' : value} does not survive JSON`)
     case 'object': {
       if (value === null) return
-      if (seen.has(value)) throw notSerializable('value contains a cycle')
+      if (seen?.has(value) === true) throw notSerializable('value contains a cycle')
       if (Object.getOwnPropertySymbols(value).length > 0) throw notSerializable('symbol-keyed properties do not survive JSON')
-      seen.add(value)
+      seen?.add(value)
       if (Array.isArray(value)) {
         if (Object.keys(value).length !== value.length) throw notSerializable('array has holes or extra properties')
         for (let i = 0; i < value.length; i++) {
@@ -159,7 +173,7 @@ function assertJson (value: unknown, seen: Set<object>): void {
         }
         for (const v of Object.values(value)) assertJson(v, seen)
       }
-      seen.delete(value)
+      seen?.delete(value)
       return
     }
     default:

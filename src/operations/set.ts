@@ -5,6 +5,7 @@ import { fromWire, toWire } from './entries.js'
 import { wireSize } from './fan-out.js'
 import type { OperationComponents } from './components.js'
 import type { Entry, Frame } from '../protocol/frame.js'
+import type { StoredEntry } from '../store/index.js'
 import type { Logger } from '@libp2p/interface'
 
 export interface EncodedWrite {
@@ -54,7 +55,7 @@ export class SetOperation {
     counters.sets += writes.length
     for (const entry of entries) {
       const owners = view.owners(keyspace, entry.key)
-      if (!owners.includes(self)) this.keepNear(keyspace, entry, owners[0])
+      if (!owners.includes(self)) this.keepNear(keyspace, entry.key, fromWire(entry), owners[0])
     }
   }
 
@@ -65,19 +66,25 @@ export class SetOperation {
    */
   async writeOne (keyspace: string, write: EncodedWrite): Promise<void> {
     const { clock, view, requests, counters, self } = this.c
-    const entry = toWire(keyspace, write.key, { value: write.value, version: clock.tick(), expiresAt: write.expiresAt, staleAt: write.staleAt })
+    const { key, value, expiresAt, staleAt } = write
+    const version = clock.tick()
+    const stored: StoredEntry = staleAt != null && staleAt > 0 ? { value, version, expiresAt, staleAt } : { value, version, expiresAt }
+    const owners = view.owners(keyspace, key)
     const viewId = view.viewId()
-    const owners = view.owners(keyspace, write.key)
+    // Made only when a peer is to be sent it: this peer as the only owner needs no wire form.
+    let entry: Entry | undefined
+    const wire = (): Entry => (entry ??= toWire(keyspace, key, stored))
     try {
       if (owners.length === 0) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
-      if (owners.length === 1) await requests.setOne(owners[0], entry, viewId)
-      else await Promise.all(owners.map(async owner => requests.setOne(owner, entry, viewId)))
+      // This peer as an owner applies the write in place, as its SET handler would (same view: nothing to forward).
+      if (owners.length === 1 && owners[0] === self) applyWrite(this.c, keyspace, key, stored)
+      else await Promise.all(owners.map(async owner => owner === self ? applyWrite(this.c, keyspace, key, stored) : requests.setOne(owner, wire(), viewId)))
     } catch (err) {
       this.log('a write of one key went to the fan-out: %s', (err as Error).message)
-      await this.toOwners(keyspace, [entry], viewId)
+      await this.toOwners(keyspace, [wire()], viewId)
     }
     counters.sets++
-    if (!owners.includes(self)) this.keepNear(keyspace, entry, owners[0])
+    if (!owners.includes(self)) this.keepNear(keyspace, key, stored, owners[0])
   }
 
   private async toOwners (keyspace: string, entries: Entry[], viewId: string): Promise<void> {
@@ -87,8 +94,8 @@ export class SetOperation {
   }
 
   /** A writer that does not own the key reads its own write from its near cache. */
-  private keepNear (keyspace: string, entry: Entry, owner: string): void {
-    if (this.c.near.enabled) this.c.near.set(keyspace, entry.key, { ...fromWire(entry), owner, fetchedAt: this.c.now() })
+  private keepNear (keyspace: string, key: string, entry: StoredEntry, owner: string): void {
+    if (this.c.near.enabled) this.c.near.set(keyspace, key, { ...entry, owner, fetchedAt: this.c.now() })
   }
 
   /** Sends entries on, once (`forwarded`), to their other owners under this peer's view. */

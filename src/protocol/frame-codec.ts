@@ -10,6 +10,7 @@
  * every length and wire type as it goes: a malformed frame throws, it never
  * reads past its end.
  */
+import { utf8Length, writeUtf8 } from '../util/utf8.js'
 import { Op } from './frame.js'
 import type { Entry, Frame, Member } from './frame.js'
 
@@ -28,7 +29,6 @@ const FIXED64 = 1
 const DELIMITED = 2
 const FIXED32 = 5
 
-const utf8 = new TextEncoder()
 const fromUtf8 = new TextDecoder()
 
 // ---------------------------------------------------------------------------
@@ -93,27 +93,12 @@ function varintLength (value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5
 }
 
-function utf8Length (text: string): number {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) bytes += 1
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 2; i++ } else bytes += 2
-  }
-  return bytes
-}
-
 function string (field: number, text: string): void {
   varint(field << 3 | DELIMITED)
   const bytes = utf8Length(text)
   varint(bytes)
   reserve(bytes)
-  if (bytes === text.length) {
-    for (let i = 0; i < bytes; i++) scratch[pos + i] = text.charCodeAt(i)
-  } else {
-    utf8.encodeInto(text, scratch.subarray(pos, pos + bytes))
-  }
+  writeUtf8(text, bytes, scratch, pos)
   pos += bytes
 }
 
