@@ -10,6 +10,8 @@ export class Stillness {
   private readonly graceMs: number
   private readonly now: () => number
   private changedAt: number
+  /** Once still, still until disturbed: most reads then need no clock. */
+  private settled = false
 
   /** A peer starts unsettled: it is joining. */
   constructor (graceMs: number, now: () => number) {
@@ -21,9 +23,11 @@ export class Stillness {
   /** The view changed, or an owner failed a request: settle again from now. */
   disturb (): void {
     this.changedAt = this.now()
+    this.settled = false
   }
 
   get still (): boolean {
-    return this.now() - this.changedAt >= this.graceMs
+    if (!this.settled && this.now() - this.changedAt >= this.graceMs) this.settled = true
+    return this.settled
   }
 }
