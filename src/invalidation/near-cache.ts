@@ -22,8 +22,9 @@ export interface NearCacheInit {
 /**
  * Copies of other owners' entries kept by a reader. An invalidation newer
  * than a copy drops it; the newest invalidation version of recently touched
- * keys is remembered so that a read answered before a write cannot store its
- * older copy after the invalidation has already passed by.
+ * keys is remembered (by key, across keyspaces) so that a read answered
+ * before a write cannot store its older copy after the invalidation has
+ * already passed by.
  */
 export class NearCache {
   private readonly entries: LRUCache<string, NearEntry> | undefined
@@ -69,9 +70,9 @@ export class NearCache {
 
   set (keyspace: string, key: string, entry: NearEntry): void {
     if (this.entries == null) return
-    const id = entryId(keyspace, key)
-    const dropped = this.invalidated?.get(id)
+    const dropped = this.invalidated?.get(key)
     if (dropped != null && dropped > entry.version) return
+    const id = entryId(keyspace, key)
     const known = this.entries.peek(id)
     if (known != null && known.version > entry.version) return
     this.entries.set(id, entry)
@@ -80,9 +81,14 @@ export class NearCache {
   /** Drops the copy when it is older than `version`; returns whether it did. */
   invalidate (keyspace: string, key: string, version: bigint): boolean {
     if (this.entries == null) return false
+    // By key alone, whatever its keyspace: versions are clock stamps across
+    // keyspaces, so a key's newest drop in another keyspace only ever keeps a
+    // copy out (a miss later), never an old one in. No joined id to build:
+    // an owner records one for every write it applies.
+    const previous = this.invalidated?.get(key)
+    if (previous == null || previous < version) this.invalidated?.set(key, version)
+    if (this.entries.size === 0) return false
     const id = entryId(keyspace, key)
-    const previous = this.invalidated?.get(id)
-    if (previous == null || previous < version) this.invalidated?.set(id, version)
     const entry = this.entries.peek(id)
     if (entry == null || entry.version >= version) return false
     this.entries.delete(id)

@@ -4,7 +4,9 @@ import type { Entry } from '../protocol/frame.js'
 import type { StoredEntry } from '../store/index.js'
 
 export function toWire (keyspace: string, key: string, entry: StoredEntry): Entry {
-  return { keyspace, key, value: entry.value, version: entry.version, expiresAt: BigInt(entry.expiresAt), staleAt: BigInt(entry.staleAt ?? 0) }
+  // Most entries never expire: 0n needs no BigInt made.
+  const { expiresAt, staleAt } = entry
+  return { keyspace, key, value: entry.value, version: entry.version, expiresAt: expiresAt === 0 ? 0n : BigInt(expiresAt), staleAt: staleAt == null || staleAt === 0 ? 0n : BigInt(staleAt) }
 }
 
 export function fromWire (entry: Entry): StoredEntry {

@@ -77,8 +77,10 @@ export class SetOperation {
     try {
       if (owners.length === 0) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
       // This peer as an owner applies the write in place, as its SET handler would (same view: nothing to forward).
-      if (owners.length === 1 && owners[0] === self) applyWrite(this.c, keyspace, key, stored)
-      else await Promise.all(owners.map(async owner => owner === self ? applyWrite(this.c, keyspace, key, stored) : requests.setOne(owner, wire(), viewId)))
+      if (owners.length === 1) {
+        if (owners[0] === self) applyWrite(this.c, keyspace, key, stored)
+        else await requests.setOne(owners[0], wire(), viewId)
+      } else await Promise.all(owners.map(async owner => owner === self ? applyWrite(this.c, keyspace, key, stored) : requests.setOne(owner, wire(), viewId)))
     } catch (err) {
       this.log('a write of one key went to the fan-out: %s', (err as Error).message)
       await this.toOwners(keyspace, [wire()], viewId)

@@ -127,6 +127,18 @@ describe('NearCache', () => {
     expect(near.get('s', 'k')?.version).toBe(12n)
   })
 
+  it('remembers invalidations by key across keyspaces: another keyspace\'s newer drop keeps an older copy out, never an old one in', () => {
+    const { near, clock } = setup()
+    near.invalidate('a', 'k', 10n)
+    near.set('b', 'k', entry(clock, 8n))
+    expect(near.get('b', 'k')).toBeUndefined() // a miss later, the safe side
+    near.set('b', 'k', entry(clock, 11n))
+    expect(near.get('b', 'k')?.version).toBe(11n)
+    // The drop itself stays in its own keyspace.
+    near.invalidate('a', 'k', 20n)
+    expect(near.get('b', 'k')?.version).toBe(11n)
+  })
+
   it('remembers the newest invalidation, not the last one heard', () => {
     const { near, clock } = setup()
     near.invalidate('s', 'k', 10n)
