@@ -2,7 +2,8 @@
  * ApacheBench (`ab`, from Debian's apache2-utils, installed with apt when
  * missing and we are root) and the figures of its report.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { ensureCommands } from './apt.js'
 
 export interface AbFigures {
   requestsPerSec: number
@@ -14,17 +15,7 @@ export interface AbFigures {
 }
 
 export function ensureAb (): boolean {
-  const has = (): boolean => spawnSync('sh', ['-c', 'command -v ab']).status === 0
-  if (has()) return true
-  if (process.getuid?.() !== 0) return false
-  console.log('installing apache2-utils (ab) with apt-get …')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const install = (): number | null => spawnSync('apt-get', ['install', '-y', 'apache2-utils'], { stdio: 'ignore', env, timeout: 180_000 }).status
-  if (install() !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'ignore', env, timeout: 180_000 })
-    install()
-  }
-  return has()
+  return ensureCommands(['ab'], ['apache2-utils'])
 }
 
 /** Runs `ab ...args` and parses its report; kills it past `timeoutMs`. */

@@ -2,24 +2,15 @@
  * The Redis baseline: a redis-server started for the run (installed from
  * Debian's apt when missing and we are root) and redis-benchmark against it.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { ensureCommands } from './apt.js'
 import { within } from './measure.js'
 
 export interface RedisFigures { opsPerSec: number, p50Ms: number, p99Ms: number }
 
 export function ensureRedis (): boolean {
-  const has = (): boolean => spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-benchmark']).status === 0
-  if (has()) return true
-  if (process.getuid?.() !== 0) return false
-  console.log('installing redis-server and redis-tools with apt-get …')
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  let result = spawnSync('apt-get', ['install', '-y', 'redis-server', 'redis-tools'], { stdio: 'ignore', env })
-  if (result.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'ignore', env })
-    result = spawnSync('apt-get', ['install', '-y', 'redis-server', 'redis-tools'], { stdio: 'ignore', env })
-  }
-  return has()
+  return ensureCommands(['redis-server', 'redis-benchmark'], ['redis-server', 'redis-tools'])
 }
 
 async function freePort (): Promise<number> {
