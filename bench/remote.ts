@@ -21,6 +21,7 @@ const IN_FLIGHT = 64
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 2_000)
 const SIZES = (process.env.BENCH_SIZES ?? '100,1024,65536').split(',').map(Number)
 const KEYS = 1000
+const SETTLE_MS = 6_000
 const SYSTEMS = ['meshcache', 'bare libp2p', 'raw tcp'] as const
 // BENCH_SYSTEMS=meshcache (say) runs only those, for a profile of one side.
 const ONLY = (process.env.BENCH_SYSTEMS ?? '').split(',').filter(Boolean)
@@ -36,6 +37,8 @@ try {
     mesh: 'bench-remote', bootstrap: server.ready.multiaddrs, role: 'client', replicas: 1,
     nearCache: { maxEntries: 0 }, listen: ['/ip4/127.0.0.1/tcp/0'], requestTimeoutMs: 30_000
   })
+  // Reads ask one owner once the view has been still for 5 s (README, Ownership): time a formed mesh.
+  await new Promise(resolve => setTimeout(resolve, SETTLE_MS))
   const raw = await connectRaw(server.ready.rawPort)
   const bare = await connectBare(server.ready.bareMultiaddrs)
   const clients: Record<typeof SYSTEMS[number], BaselineClient> = {

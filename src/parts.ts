@@ -54,6 +54,9 @@ export interface Parts {
   streams: Pick<RpcComponents, 'handle' | 'unhandle' | 'openStream'>
 }
 
+/** The least a view must be left alone before a read asks one owner (Stillness). */
+const SETTLE_MIN_MS = 5_000
+
 /** Alone (the fuzz harness), a peer has no secret; createCacheOn builds the Access before the node. */
 export function defaultAccess (options: ResolvedOptions): Access {
   return new Access({
@@ -76,8 +79,12 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const clock = new HybridClock(now)
   const once = new OncePerVersion()
   const ownership = new Ownership(options)
-  // Reads ask one owner once no member came or went for the hand-off grace (rebalance/ waits as long before it drops handed-off keys).
-  const stillness = new Stillness(options.heartbeatMs * options.missedHeartbeats, now)
+  // Reads ask one owner once no member came or went for the hand-off grace
+  // (rebalance/ waits as long before it drops handed-off keys), and at least
+  // SETTLE_MIN_MS: peers run other heartbeats than this one (a relay at 500 ms,
+  // tabs at 1 s), so they hear of a change later, and only then copy a gone
+  // peer's keys to their new owners.
+  const stillness = new Stillness(Math.max(SETTLE_MIN_MS, options.heartbeatMs * options.missedHeartbeats), now)
   const invalidator = new Invalidator({
     near,
     logger,
@@ -120,7 +127,8 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
       rebalance.joined(member, rejoined)
     },
     onLeave: (member, reason) => {
-      stillness.disturb()
+      // A crash is heard at different moments around the mesh, and its keys are copied to their new owners only then.
+      stillness.disturb(reason === 'dead' ? 2 : 1)
       const before = ownership.current
       ownership.rebuild([membership.self, ...membership.members()])
       ownership.forget(member.peerId)

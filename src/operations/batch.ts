@@ -12,6 +12,9 @@ export const MAX_COALESCED_BYTES = 256 * 1024
  */
 export const MAX_COALESCED_ITEMS = 32
 
+/** A miss its owner says is not final: its view is settling (Frame.settling). */
+export const UNSETTLED = Symbol('unsettled miss')
+
 /** `now`: the frame is a full batch, to be written at once rather than at the turn's end. */
 export type Send = (peer: string, frame: Partial<Frame>, now: boolean) => Promise<Frame>
 
@@ -37,7 +40,7 @@ interface Batch {
   frame: { op: Op, keyspace: string, keys: string[], entries: Entry[], view: string }
   bytes: number
   waiters: Waiter[]
-  gets: Array<OneWaiter<Entry | undefined>>
+  gets: Array<OneWaiter<Entry | undefined | typeof UNSETTLED>>
   sets: Array<OneWaiter<boolean>>
 }
 
@@ -82,12 +85,12 @@ export class Batches {
     return answer
   }
 
-  /** One key's entry from the peer (undefined: it has none live), in the turn's GET batch. */
-  getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined> {
+  /** One key's entry from the peer (undefined: it has none live; UNSETTLED: nor may it be the last word), in the turn's GET batch. */
+  getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined | typeof UNSETTLED> {
     const batch = this.batch(peer, Op.GET, keyspace, '')
     const index = batch.frame.keys.push(key) - 1
     batch.bytes += key.length * 3
-    const answer = new Promise<Entry | undefined>((resolve, reject) => {
+    const answer = new Promise<Entry | undefined | typeof UNSETTLED>((resolve, reject) => {
       batch.gets.push({ index, resolve, reject })
     })
     this.flushIfFull(batch, index + 1)
@@ -147,7 +150,8 @@ function answerBatch ({ frame, waiters, gets, sets }: Batch, reply: Frame): void
     return
   }
   const entries = entriesByIndex(frame.keys, reply)
-  for (const w of gets) w.resolve(entries[w.index])
+  const miss = reply.settling ? UNSETTLED : undefined
+  for (const w of gets) w.resolve(entries[w.index] ?? miss)
   for (const w of waiters) {
     const mine: Entry[] = []
     for (let i = w.start; i < w.start + w.count; i++) {

@@ -1,6 +1,7 @@
 import type { FanOut } from './fan-out.js'
 import type { HybridClock } from '../hlc.js'
 import type { NearCache } from '../invalidation/near-cache.js'
+import type { UNSETTLED } from './batch.js'
 import type { Entry, Frame } from '../protocol/frame.js'
 import type { Store } from '../store/index.js'
 import type { Value } from '../values.js'
@@ -46,8 +47,8 @@ export interface Counters {
 /** How an operation reaches a peer; this peer itself is served in place, like any other owner. */
 export interface Requests {
   call: (peer: string, frame: Partial<Frame>, timeoutMs?: number) => Promise<Frame>
-  /** One key's live entry at the peer, or undefined (a GET, batched with the turn's others). */
-  getOne: (peer: string, keyspace: string, key: string) => Promise<Entry | undefined>
+  /** One key's live entry at the peer; undefined: it has none, and that is final; UNSETTLED: it has none, but its view is settling (a GET, batched with the turn's others). */
+  getOne: (peer: string, keyspace: string, key: string) => Promise<Entry | undefined | typeof UNSETTLED>
   /** One entry to the peer (a SET chosen under `view`, batched); resolves with whether it stored it. */
   setOne: (peer: string, entry: Entry, view: string) => Promise<boolean>
 }
@@ -67,7 +68,11 @@ export interface View {
    * grace, and no rebalance under way: one owner is asked, and its miss is final.
    */
   stable: () => boolean
-  /** An owner failed a request: it may have missed a write, so reads ask every owner for a while. */
+  /**
+   * Something may have left an owner without keys it should hold (an owner
+   * failed a request, keys were handed to this peer): reads ask every owner,
+   * and this peer's answers say its misses are not final, for a while.
+   */
   disturbed: () => void
 }
 

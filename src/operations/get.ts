@@ -1,6 +1,6 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { Op } from '../protocol/frame.js'
-import { inParts } from './batch.js'
+import { UNSETTLED, inParts } from './batch.js'
 import { groupByOwners } from './components.js'
 import { fromWire, isStale, toWire } from './entries.js'
 import { withRetries } from './retry.js'
@@ -34,9 +34,12 @@ export class GetOperation {
    * reader does not look for a deleted key with the owners of a moment ago.
    */
   async handle (frame: Frame): Promise<Partial<Frame>> {
-    const { store } = this.c
+    const { store, view, self } = this.c
     const entries = []
     const found = []
+    // A miss is final only from an owner of the key whose view has settled:
+    // one that has not heard of a death yet, or is being handed keys, says so.
+    let settling = !view.stable()
     let bytes = 0
     for (const key of frame.keys) {
       // A batch of large values would not fit one frame: answer the first keys
@@ -47,10 +50,10 @@ export class GetOperation {
       if (entry != null) {
         entries.push(toWire('', key, entry))
         bytes += entry.value.byteLength + key.length * 3
-      }
+      } else if (!settling && !view.owners(frame.keyspace, key).includes(self)) settling = true
       found.push(entry != null || store.deleted(frame.keyspace, key))
     }
-    return { entries, found }
+    return { entries, found, settling }
   }
 
   /**
@@ -78,7 +81,8 @@ export class GetOperation {
       if (primary !== undefined) {
         try {
           const wire = await this.c.requests.getOne(primary, keyspace, key)
-          return wire == null ? undefined : this.received(keyspace, wire, primary, owners)
+          if (wire !== UNSETTLED) return wire == null ? undefined : this.received(keyspace, wire, primary, owners)
+          this.log.trace('%s is settling: its miss of one key is asked of every owner', primary)
         } catch (err) {
           this.unanswered(primary, 1, err)
         }
@@ -125,6 +129,8 @@ export class GetOperation {
         for (const i of indexes) {
           const entry = wire.get(keys[i])
           if (entry != null) results[i] = this.received(keyspace, entry, primary)
+          // A settling owner's misses are not the last word.
+          else if (reply.settling) everyOwner.push(i)
         }
       } catch (err) {
         this.unanswered(primary, indexes.length, err)

@@ -1,5 +1,5 @@
 import { Frame, Op } from '../protocol/frame.js'
-import { Batches } from './batch.js'
+import { Batches, UNSETTLED } from './batch.js'
 import type { Requests } from './components.js'
 import type { Entry } from '../protocol/frame.js'
 import type { OpHandler, Rpc } from '../protocol/rpc.js'
@@ -34,10 +34,10 @@ export class MeshRequests implements Requests {
   }
 
   /** One key's live entry at the peer, in the turn's GET batch to it. */
-  getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined> {
+  getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined | typeof UNSETTLED> {
     // Not async: the batch's promise is handed on as it is, without another around it.
     if (peer !== this.self) return this.batches.getOne(peer, keyspace, key)
-    return this.call(peer, { op: Op.GET, keyspace, keys: [key] }).then(reply => reply.entries[0])
+    return this.call(peer, { op: Op.GET, keyspace, keys: [key] }).then(oneEntry)
   }
 
   /** One entry to the peer, in the turn's SET batch for `view`; resolves with whether it was stored. */
@@ -60,7 +60,12 @@ export class MeshRequests implements Requests {
 export function withSingles (call: Requests['call']): Requests {
   return {
     call,
-    getOne: async (peer, keyspace, key) => (await call(peer, { op: Op.GET, keyspace, keys: [key] })).entries[0],
+    getOne: async (peer, keyspace, key) => oneEntry(await call(peer, { op: Op.GET, keyspace, keys: [key] })),
     setOne: async (peer, entry, view) => (await call(peer, { op: Op.SET, view, entries: [entry] })).found[0] === true
   }
+}
+
+/** A one-key GET answer as getOne gives it. */
+function oneEntry (reply: Frame): Entry | undefined | typeof UNSETTLED {
+  return reply.entries[0] ?? (reply.settling ? UNSETTLED : undefined)
 }

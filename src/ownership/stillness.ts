@@ -9,7 +9,8 @@
 export class Stillness {
   private readonly graceMs: number
   private readonly now: () => number
-  private changedAt: number
+  /** Not still before this. */
+  private until: number
   /** Once still, still until disturbed: most reads then need no clock. */
   private settled = false
 
@@ -17,17 +18,17 @@ export class Stillness {
   constructor (graceMs: number, now: () => number) {
     this.graceMs = graceMs
     this.now = now
-    this.changedAt = now()
+    this.until = now() + graceMs
   }
 
-  /** The view changed, or an owner failed a request: settle again from now. */
-  disturb (): void {
-    this.changedAt = this.now()
+  /** The view changed, or an owner failed a request: settle again, over `graces` hand-off graces from now. */
+  disturb (graces = 1): void {
+    this.until = Math.max(this.until, this.now() + graces * this.graceMs)
     this.settled = false
   }
 
   get still (): boolean {
-    if (!this.settled && this.now() - this.changedAt >= this.graceMs) this.settled = true
+    if (!this.settled && this.now() >= this.until) this.settled = true
     return this.settled
   }
 }

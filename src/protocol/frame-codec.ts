@@ -186,6 +186,7 @@ function frameFields (f: Partial<Frame>): void {
   if (f.epoch != null && f.epoch !== 0n) { varint(160); uint64(f.epoch) }
   if (f.seq != null && f.seq !== 0n) { varint(168); uint64(f.seq) }
   for (const m of f.dead ?? []) { const at = begin(22); member(m); end(at) }
+  if (f.settling === true) { varint(184); varint(1) }
 }
 
 /** Writes `write` into the scratch buffer and copies it out, behind its varint length when `prefixed`. */
@@ -382,7 +383,7 @@ export function decodeFrame (bytes: Uint8Array, limits: DecodeLimits): Frame {
   const f: Frame = {
     id: 0, response: false, op: Op.NONE, keyspace: '', keys: [], entries: [], version: 0n, expiresAt: 0n, found: [], lease: 0n,
     canLoad: false, errorCode: '', errorMessage: '', members: [], names: [], waitMs: 0, mesh: '', forwarded: false, view: '',
-    epoch: 0n, seq: 0n, dead: []
+    epoch: 0n, seq: 0n, dead: [], settling: false
   }
   buf = bytes
   at = 0
@@ -430,6 +431,7 @@ export function decodeFrame (bytes: Uint8Array, limits: DecodeLimits): Frame {
         case 20: expect(wireType, VARINT, 'epoch'); f.epoch = readUint64(end); break
         case 21: expect(wireType, VARINT, 'seq'); f.seq = readUint64(end); break
         case 22: expect(wireType, DELIMITED, 'dead'); bounded(f.dead, limits, 'dead'); f.dead.push(readMember(nestedEnd(end), limits)); break
+        case 23: expect(wireType, VARINT, 'settling'); f.settling = readVarint(end) !== 0; break
         default: skip(wireType, end)
       }
     }

@@ -299,6 +299,7 @@ export interface Frame {
   epoch: bigint
   seq: bigint
   dead: Member[]
+  settling: boolean
 }
 
 export namespace Frame {
@@ -433,6 +434,11 @@ export namespace Frame {
           }
         }
 
+        if ((obj.settling != null && obj.settling !== false)) {
+          w.uint32(184)
+          w.bool(obj.settling)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -459,7 +465,8 @@ export namespace Frame {
           view: '',
           epoch: 0n,
           seq: 0n,
-          dead: []
+          dead: [],
+          settling: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -584,6 +591,10 @@ export namespace Frame {
               obj.dead.push(Member.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.dead$
               }))
+              break
+            }
+            case 23: {
+              obj.settling = reader.bool()
               break
             }
             default: {

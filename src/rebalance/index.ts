@@ -60,7 +60,8 @@ export class Rebalance {
     return [
       // A known member's keys may still be on their way (pushed when its heartbeat came first): the answer waits for them.
       [Op.JOIN, async (frame, peer) => handleJoin(this.c, frame, peer, async (to, isNew) => isNew ? this.push(to) : this.state.transfers.get(to))],
-      [Op.HANDOFF, async frame => handleHandoff(this.c, frame)],
+      // Keys arriving: misses here are not final until they have all come (a crash's copies, a join's push).
+      [Op.HANDOFF, async frame => { this.c.view.disturbed(); return handleHandoff(this.c, frame) }],
       [Op.LEAVE, async (_frame, peer) => handleLeave(this.c, peer)]
     ]
   }
@@ -120,10 +121,18 @@ export class Rebalance {
     if (rejoined) this.reconcileLater()
   }
 
-  /** A member left; `before` is the ring it was still on. A graceful leaver handed its keys off itself; a crashed one could not. */
+  /**
+   * A member left; `before` is the ring it was still on. A crashed one could
+   * not hand its keys off, and a graceful one may not have finished (a tab's
+   * page gone mid-push, a push that failed before its LEAVE went out): either
+   * way the survivors copy what it owned to the owners that replace it. A
+   * copy of what did arrive is applied as the same version, a no-op. Reads in
+   * a stable view ask one owner, so an owner left without its keys would
+   * miss them for good.
+   */
   left (member: Member, reason: LeaveReason, before: Ring): void {
     this.straysDirty = true
-    if (reason === 'dead' && member.role === 'owner' && this.running) {
+    if (reason !== 'restart' && member.role === 'owner' && this.running) {
       reReplicate(this.c, this.log, before, this.c.ownership.current, member.peerId).catch((err: Error) => {
         this.log.error('re-replicating the keys of %s failed: %e', member.peerId, err)
       })

@@ -81,7 +81,7 @@ export async function handOffAll (c: MoveComponents, log: Logger, without: Ring,
   return sent
 }
 
-/** Survivor of a crash: re-creates the replicas the dead peer held. */
+/** Survivor of a crash or a leave: re-creates the replicas the peer that went held. */
 export async function reReplicate (c: MoveComponents, log: Logger, before: Ring, after: Ring, dead: string): Promise<void> {
   const targets: Targets = new Map()
   for (const [keyspace, key, entry] of c.store.entries()) {
@@ -93,6 +93,6 @@ export async function reReplicate (c: MoveComponents, log: Logger, before: Ring,
       if (!previous.includes(owner)) addTarget(targets, owner, toWire(keyspace, key, entry))
     }
   }
-  if (targets.size > 0) log('%s died: copying its replicas to %d peer(s)', dead, targets.size)
+  if (targets.size > 0) log('%s is gone: copying its replicas to %d peer(s)', dead, targets.size)
   await sendAll(c.requests, log, targets)
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Op } from '../../../src/protocol/frame.js'
-import { FakeNetwork, put } from './fakes.js'
+import { EMPTY, FakeNetwork, put } from './fakes.js'
 import type { StoredEntry } from '../../../src/store/index.js'
 
 const KS = 'ks'
@@ -60,6 +60,39 @@ describe('GetOperation in a stable view', () => {
     expect(net.calls.tally()).toEqual({ 'GET a→b': 2, 'GET a→c': 1 })
     expect(a.view.disturbances).toBe(1)
     expect(a.view.stable()).toBe(false)
+  })
+
+  it('a primary whose own view is settling says its miss is not final: the read asks every owner', async () => {
+    const net = stableMesh()
+    put(net.peer('c'), KS, 'k', 3, 10n) // b has not been handed the key yet
+    net.peer('b').view.settled = false
+    const a = net.peer('a')
+    expect(first(await a.ops.get.fetch(KS, 'k', undefined))).toBe(3)
+    expect((await a.ops.get.entries(KS, ['k'])).map(first)).toEqual([3])
+    expect(a.view.stable()).toBe(true) // the reader's view stays as it was
+  })
+
+  it('a primary that does not own the key in its own view (it has not heard of a death yet) says so too', async () => {
+    const net = stableMesh()
+    put(net.peer('c'), KS, 'k', 3, 10n)
+    net.peer('b').view.own(['c', 'd'], 'k')
+    const a = net.peer('a')
+    expect(first(await a.ops.get.fetch(KS, 'k', undefined))).toBe(3)
+    expect(net.calls.count({ op: Op.GET, from: 'a', to: 'c' })).toBe(1)
+  })
+
+  it('the owner\'s answer says settling exactly when its view is, or a missed key is not its own', async () => {
+    const net = stableMesh()
+    put(net.peer('b'), KS, 'hit', 1, 10n)
+    const b = net.peer('b')
+    const ask = async (keys: string[]): Promise<boolean | undefined> => (await b.ops.get.handle({ ...EMPTY, op: Op.GET, keyspace: KS, keys })).settling
+    expect(await ask(['hit', 'absent'])).toBe(false)
+    b.view.own(['c', 'd'], 'elsewhere')
+    expect(await ask(['hit', 'elsewhere'])).toBe(true)
+    b.view.own(['c', 'd'], 'hit')
+    expect(await ask(['hit'])).toBe(false) // a hit is an answer, whoever owns the key
+    b.view.settled = false
+    expect(await ask(['hit'])).toBe(true)
   })
 
   it('a stale copy of its own asks every owner even in a stable view', async () => {

@@ -16,4 +16,17 @@ describe('Stillness', () => {
     now += 3_000
     expect(stillness.still).toBe(true)
   })
+
+  it('a disturbance over several graces waits that long, and a shorter one after it does not cut it short', () => {
+    let now = 0
+    const stillness = new Stillness(1_000, () => now)
+    now = 1_000
+    stillness.disturb(2)
+    now = 1_500
+    stillness.disturb(1)
+    now = 2_999
+    expect(stillness.still).toBe(false)
+    now = 3_000
+    expect(stillness.still).toBe(true)
+  })
 })

@@ -59,7 +59,8 @@ const sample: Partial<Frame> = {
   view: '0123456789abcdef',
   epoch: 1_700_000_000_000n * 1024n,
   seq: 3_000_000_000n, // in [2^31, 2^32), which protons alone garbles
-  dead: [{ peerId: '12D3KooWdef', role: '', weight: 0, incarnation: 1_700_000_000_001n, addrs: [] }]
+  dead: [{ peerId: '12D3KooWdef', role: '', weight: 0, incarnation: 1_700_000_000_001n, addrs: [] }],
+  settling: true
 }
 
 describe('encodeFrame / FrameDecoder', () => {

@@ -52,6 +52,7 @@ function randomFrames (seed: number, count: number): Array<Partial<Frame>> {
     if (random() < 0.3) frame.epoch = u64()
     if (random() < 0.3) frame.seq = u64()
     if (random() < 0.3) frame.dead = list(member)
+    if (random() < 0.3) frame.settling = random() < 0.5
     return frame
   })
 }
