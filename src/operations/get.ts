@@ -70,8 +70,8 @@ export class GetOperation {
    * One key past its near and local copy (`local`, what local() gave: a
    * caller that found a fresh one has its answer). In a stable view, one
    * request to the key's primary owner, whose miss is final; this peer as an
-   * owner has every write already. Otherwise, or when that owner fails,
-   * entries() asks every owner.
+   * owner has every write already. Otherwise, or when that owner fails or
+   * says its view is settling, entries() asks every owner.
    */
   async fetch (keyspace: string, key: string, local: StoredEntry | undefined, owners = this.c.view.owners(keyspace, key)): Promise<StoredEntry | undefined> {
     const { view, self } = this.c
