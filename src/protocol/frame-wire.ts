@@ -1,0 +1,17 @@
+/** What frame-encode.ts and frame-decode.ts share: frame.proto's ops as numbers, wire types, the error. */
+import { Op } from './frame.js'
+
+/** Bounds on the repeated fields of one frame (FrameLimits.maxItems). */
+export interface DecodeLimits {
+  maxItems: number
+}
+
+export class FrameFormatError extends Error {}
+
+export const OPS: Op[] = [Op.NONE, Op.GET, Op.SET, Op.DELETE, Op.EXPIRE, Op.LEASE, Op.FILL, Op.JOIN, Op.HANDOFF, Op.LEAVE, Op.KEYSPACES, Op.DROP_KEYSPACE, Op.PING, Op.INVALIDATE]
+export const OP_NUMBER = new Map<Op, number>(OPS.map((op, i) => [op, i]))
+
+export const VARINT = 0
+export const FIXED64 = 1
+export const DELIMITED = 2
+export const FIXED32 = 5
