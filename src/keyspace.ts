@@ -62,27 +62,25 @@ export class Keyspace {
     // A near or local hit, the common case, skips getMany's batching and arrays.
     const owners = this.c.view.owners(this.name, key)
     const local = this.c.get.local(this.name, key, owners)
-    if (local != null && isFresh(local, this.c.now())) {
-      this.c.counters.hits++
-      return decodeCached(local.value)
-    }
+    if (local != null && isFresh(local, this.c.now())) return this.valueOf(local)
     const entry = await this.c.get.fetch(this.name, key, local, owners)
-    if (entry == null || !isFresh(entry, this.c.now())) {
-      this.c.counters.misses++
-      return undefined
-    }
-    this.c.counters.hits++
-    return decodeCached(entry.value)
+    return this.valueOf(entry != null && isFresh(entry, this.c.now()) ? entry : undefined)
   }
 
   async getMany (keys: string[]): Promise<Array<Value | undefined>> {
     this.checkKeys(keys)
     const entries = await this.readable(keys)
-    return entries.map(entry => {
-      if (entry == null) { this.c.counters.misses++; return undefined }
-      this.c.counters.hits++
-      return decodeCached(entry.value)
-    })
+    return entries.map(entry => this.valueOf(entry))
+  }
+
+  /** A readable entry's value, counted as a hit; none, as a miss. */
+  private valueOf (entry: StoredEntry | undefined): Value | undefined {
+    if (entry == null) {
+      this.c.counters.misses++
+      return undefined
+    }
+    this.c.counters.hits++
+    return decodeCached(entry.value)
   }
 
   async has (key: string): Promise<boolean> {
@@ -103,10 +101,7 @@ export class Keyspace {
 
   async set (key: string, value: Value, options: SetOptions = {}): Promise<void> {
     this.c.guard()
-    checkKey(key)
-    const ttlMs = options.ttlMs
-    if (ttlMs !== undefined) checkTtl(ttlMs)
-    await this.c.set.writeOne(this.name, { key, value: encodeValue(value, this.c.settings.maxValueBytes), ...expiryFor(this.c, this.name, ttlMs) })
+    await this.c.set.writeOne(this.name, this.encoded(key, value, options.ttlMs))
   }
 
   async setMany (entries: Iterable<SetManyEntry>): Promise<void> {
@@ -114,11 +109,16 @@ export class Keyspace {
     const writes: EncodedWrite[] = []
     for (const item of entries) {
       const { key, value, ttlMs } = Array.isArray(item) ? { key: item[0], value: item[1], ttlMs: undefined } : item
-      checkKey(key)
-      if (ttlMs !== undefined) checkTtl(ttlMs)
-      writes.push({ key, value: encodeValue(value, this.c.settings.maxValueBytes), ...expiryFor(this.c, this.name, ttlMs) })
+      writes.push(this.encoded(key, value, ttlMs))
     }
     if (writes.length > 0) await this.c.set.write(this.name, writes)
+  }
+
+  /** A write checked and encoded: key, TTL and value, then its expiry. */
+  private encoded (key: string, value: Value, ttlMs: number | undefined): EncodedWrite {
+    checkKey(key)
+    if (ttlMs !== undefined) checkTtl(ttlMs)
+    return { key, value: encodeValue(value, this.c.settings.maxValueBytes), ...expiryFor(this.c, this.name, ttlMs) }
   }
 
   /** Resolves true when the key existed. */

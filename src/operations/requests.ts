@@ -21,6 +21,8 @@ export class MeshRequests implements Requests {
   private readonly rpc: Pick<Rpc, 'request'>
   private readonly batches: Batches
   private handlers = new Map<Op, OpHandler>()
+  /** getOne and setOne to this peer itself: plain calls to its own handlers. */
+  private readonly here: Requests = withSingles(async (peer, frame, timeoutMs) => this.call(peer, frame, timeoutMs))
 
   constructor ({ self, rpc }: MeshRequestsComponents) {
     this.self = self
@@ -36,14 +38,12 @@ export class MeshRequests implements Requests {
   /** One key's live entry at the peer, in the turn's GET batch to it. */
   getOne (peer: string, keyspace: string, key: string): Promise<Entry | undefined | typeof UNSETTLED> {
     // Not async: the batch's promise is handed on as it is, without another around it.
-    if (peer !== this.self) return this.batches.getOne(peer, keyspace, key)
-    return this.call(peer, { op: Op.GET, keyspace, keys: [key] }).then(oneEntry)
+    return peer !== this.self ? this.batches.getOne(peer, keyspace, key) : this.here.getOne(peer, keyspace, key)
   }
 
   /** One entry to the peer, in the turn's SET batch for `view`; resolves with whether it was stored. */
   setOne (peer: string, entry: Entry, view: string): Promise<boolean> {
-    if (peer !== this.self) return this.batches.setOne(peer, entry, view)
-    return this.call(peer, { op: Op.SET, view, entries: [entry] }).then(reply => reply.found[0] === true)
+    return peer !== this.self ? this.batches.setOne(peer, entry, view) : this.here.setOne(peer, entry, view)
   }
 
   async call (peer: string, frame: Partial<Frame>, timeoutMs?: number): Promise<Frame> {

@@ -74,13 +74,13 @@ export class SetOperation {
     // Made only when a peer is to be sent it: this peer as the only owner needs no wire form.
     let entry: Entry | undefined
     const wire = (): Entry => (entry ??= toWire(keyspace, key, stored))
+    // This peer as an owner applies the write in place, as its SET handler would (same view: nothing to forward).
+    const toOwner = (owner: string): boolean | Promise<boolean> => owner === self ? applyWrite(this.c, keyspace, key, stored) : requests.setOne(owner, wire(), viewId)
     try {
       if (owners.length === 0) throw new MeshCacheError(ErrorCodes.UNAVAILABLE, 'the mesh has no owner-role member')
-      // This peer as an owner applies the write in place, as its SET handler would (same view: nothing to forward).
-      if (owners.length === 1) {
-        if (owners[0] === self) applyWrite(this.c, keyspace, key, stored)
-        else await requests.setOne(owners[0], wire(), viewId)
-      } else await Promise.all(owners.map(async owner => owner === self ? applyWrite(this.c, keyspace, key, stored) : requests.setOne(owner, wire(), viewId)))
+      // One owner, the common case, is awaited alone: no Promise.all around it.
+      if (owners.length === 1) await toOwner(owners[0])
+      else await Promise.all(owners.map(toOwner))
     } catch (err) {
       this.log('a write of one key went to the fan-out: %s', (err as Error).message)
       await this.toOwners(keyspace, [wire()], viewId)
