@@ -11,7 +11,6 @@ const LONE_SURROGATE = /\p{Surrogate}/u
 const TAG_JSON = 0
 const TAG_BYTES = 1
 const TAG_MISS = 2
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** Throws ERR_INVALID_KEY unless key is a string of 1..1024 bytes of UTF-8. */
@@ -25,7 +24,7 @@ export function checkKey (key: unknown): asserts key is string {
     throw new MeshCacheError(ErrorCodes.INVALID_KEY, 'key is not well-formed Unicode (lone surrogate)')
   }
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so short keys skip the encode.
-  if (key.length * 3 > MAX_KEY_BYTES && encoder.encode(key).byteLength > MAX_KEY_BYTES) {
+  if (key.length * 3 > MAX_KEY_BYTES && utf8Length(key) > MAX_KEY_BYTES) {
     throw new MeshCacheError(ErrorCodes.INVALID_KEY, `key is longer than ${MAX_KEY_BYTES} bytes of UTF-8`)
   }
 }

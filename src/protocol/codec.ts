@@ -1,7 +1,7 @@
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { ErrorCodes, MeshCacheError } from '../errors.js'
-import { FrameFormatError, decodeFrame, encodeBody, encodeFramed, encodeFramedFrom } from './frame-codec.js'
+import { decodeFrame } from './frame-codec.js'
 import type { Frame } from './frame.js'
 
 /** Bounds on what one frame may carry, so a peer cannot make us allocate without limit. */
@@ -10,32 +10,14 @@ export interface FrameLimits {
   maxItems: number
 }
 
-export function encodeFrame (frame: Partial<Frame>): Uint8Array {
-  return wrap(() => encodeFramed(frame))
-}
-
 /**
- * A frame made of two encoded halves: protobuf merges concatenated messages,
- * so what many frames share is encoded once and each one's own fields
- * (say, a sequence number) are appended.
+ * Frames as they go on the stream, under the names the protocol uses: the
+ * whole frame with its length prefix, its protobuf body alone, and a frame
+ * made of a shared body and its own fields (frame-encode.ts). An op
+ * frame.proto does not have throws ERR_MALFORMED_FRAME: a bug here, not the
+ * peer's doing.
  */
-export function encodeFrameFrom (shared: Uint8Array, own: Partial<Frame>): Uint8Array {
-  return wrap(() => encodeFramedFrom(shared, own))
-}
-
-export function encodeFrameBody (frame: Partial<Frame>): Uint8Array {
-  return wrap(() => encodeBody(frame))
-}
-
-/** A frame this peer cannot encode (an op it does not know) is a bug here, not the peer's doing. */
-function wrap (encode: () => Uint8Array): Uint8Array {
-  try {
-    return encode()
-  } catch (err) {
-    if (err instanceof FrameFormatError) throw new MeshCacheError(ErrorCodes.MALFORMED_FRAME, `unencodable frame: ${err.message}`, { cause: err })
-    throw err
-  }
-}
+export { encodeFramed as encodeFrame, encodeBody as encodeFrameBody, encodeFramedFrom as encodeFrameFrom } from './frame-codec.js'
 
 /**
  * Splits a byte stream into frames: a varint length, then a protobuf Frame.
