@@ -74,7 +74,7 @@ let stopping: Promise<void> | undefined
 async function stop (): Promise<void> {
   stopping ??= (async () => {
     const timer = setTimeout(() => { process.exit(0) }, 10_000)
-    await cache.stop().catch(() => {})
+    await cache.stop().catch((err: Error) => { console.error(`mixed peer: stopping failed: ${err.message}`) })
     clearTimeout(timer)
     process.exit(0)
   })()

@@ -28,14 +28,16 @@ async function node (): Promise<Libp2p> {
 /** Runs frames from the stream through `onFrame`; what `send` is given goes out as one chunk per turn. */
 function wire (stream: Stream, onFrame: (frame: Buffer) => void): (bytes: Buffer) => void {
   const out = pushable<Uint8Array>()
-  void stream.sink(out).catch(() => {})
+  // A stream ends in an error when the other node stops first: say so, on stderr, and go on.
+  const ended = (err: Error): void => { console.error(`bare libp2p stream: ${err.message}`) }
+  void stream.sink(out).catch(ended)
   const reader = new FrameReader()
   void (async () => {
     for await (const chunk of stream.source as AsyncIterable<Uint8ArrayList>) {
       const bytes = chunk.subarray()
       for (const frame of reader.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) onFrame(frame)
     }
-  })().catch(() => {})
+  })().catch(ended)
   return coalescer(chunk => { out.push(chunk) })
 }
 
