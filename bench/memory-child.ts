@@ -14,7 +14,7 @@ function usage (): { heap: number, rss: number, external: number } {
   gc!()
   gc!()
   const m = process.memoryUsage()
-  return { heap: m.heapUsed, rss: m.rss, external: m.external + m.arrayBuffers }
+  return { heap: m.heapUsed, rss: m.rss, external: m.external }
 }
 
 // Each value is its own 100-byte array, as values arriving one by one are.

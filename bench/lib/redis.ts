@@ -10,7 +10,7 @@ import { within } from './measure.js'
 export interface RedisFigures { opsPerSec: number, p50Ms: number, p99Ms: number }
 
 export function ensureRedis (): boolean {
-  return ensureCommands(['redis-server', 'redis-benchmark'], ['redis-server', 'redis-tools'])
+  return ensureCommands(['redis-server', 'redis-benchmark', 'redis-cli'], ['redis-server', 'redis-tools'])
 }
 
 async function freePort (): Promise<number> {
@@ -23,6 +23,10 @@ async function freePort (): Promise<number> {
 
 export interface Redis {
   bench: (test: 'get' | 'set', valueBytes: number, requests: number) => Promise<RedisFigures>
+  /** Sends RESP commands through `redis-cli --pipe`, Redis' own bulk loader. */
+  pipe: (commands: Uint8Array) => Promise<void>
+  /** `used_memory` from INFO: what the allocator holds for the data set and the server. */
+  usedMemory: () => Promise<number>
   stop: () => Promise<void>
 }
 
@@ -35,7 +39,23 @@ export async function startRedis (): Promise<Redis> {
     void exited.then(() => { reject(new Error('redis-server exited')) })
   }))
   server.stdout!.resume()
+  const cli = async (args: string[], input?: Uint8Array): Promise<string> => await within(120_000, 'redis-cli', new Promise<string>((resolve, reject) => {
+    const child = spawn('redis-cli', ['-p', String(port), ...args], { stdio: [input == null ? 'ignore' : 'pipe', 'pipe', 'inherit'] })
+    let text = ''
+    child.stdout!.on('data', (chunk: Buffer) => { text += chunk.toString() })
+    child.once('exit', code => { code === 0 ? resolve(text) : reject(new Error(`redis-cli ${args.join(' ')} exited with ${String(code)}`)) })
+    child.stdin?.end(input)
+  }))
   return {
+    pipe: async commands => {
+      const out = await cli(['--pipe'], commands)
+      if (!/errors: 0,/.test(out)) throw new Error(`redis-cli --pipe reported errors: ${out.trim()}`)
+    },
+    usedMemory: async () => {
+      const used = /^used_memory:(\d+)/m.exec(await cli(['info', 'memory']))
+      if (used == null) throw new Error('INFO memory has no used_memory')
+      return Number(used[1])
+    },
     bench: async (test, valueBytes, requests) => {
       // -c 64 as the issue asks; -r spreads the keys; --csv gives p50/p99.
       const args = ['-p', String(port), '-c', '64', '-n', String(requests), '-d', String(valueBytes), '-r', '1000', '-t', test, '--csv']

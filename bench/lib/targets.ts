@@ -56,8 +56,8 @@ export function attainments (): Attainment[] {
   lower('8 tabs (demo URL): every pair direct after load', demo?.directMs / 1000, 15, 's')
   lower('8 tabs (demo URL): idle browser', demo?.idle?.totalCores, 0.3, 'cores')
   const memory = load('memory')
-  const mesh = memory?.rows.find((r: any) => r.kind === 'meshcache')
-  lower('memory, 1 M × 100 B', mesh != null ? mesh.totalBytes / 2 ** 20 : undefined, 300, 'MiB')
+  lower('memory, 1 M × 100 B, vs redis-server', memory?.vsRedis, 1, '×')
+  lower('fill 1 M with setMany, vs lru-cache', memory?.fillVsLru, 2, '×')
   const http = load('http')
   for (const row of http?.rows ?? []) higher(`HTTP ${String(row.route)} vs bare fastify`, row.ratio, 0.8)
   return out
