@@ -103,6 +103,8 @@ export class Invalidator {
   publish (item: InvalidationItem): void {
     this.queue.push(item)
     if (this.queue.length === 1) nextTurn(() => { this.flush() })
+    // A turn that writes without pause (a bulk setMany) would otherwise queue every item until it ends.
+    else if (this.queue.length >= MAX_ITEMS_PER_NOTICE) this.flush()
   }
 
   /** Forgets a peer that left: its numbering both ways, so its next incarnation starts clean. */

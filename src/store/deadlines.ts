@@ -1,74 +1,76 @@
-import type { StoredEntry } from './store.js'
-import type { LRUCache } from 'lru-cache'
+import type { Table } from './table.js'
 
 /** Stale heap slots allowed beyond twice the live entries before a rebuild. */
 const COMPACT_SLACK = 64
 
 /**
- * Min-heap of (deadline, key) in two parallel arrays, to avoid an object per entry.
+ * Min-heap of (deadline, table slot) in two parallel arrays, to avoid an object per entry.
  * Entries are never removed from it when rewritten or deleted; popDue's callback checks
- * the live entry instead, and the heap is rebuilt from the LRU once stale slots
+ * the slot's entry instead, and the heap is rebuilt from the table once stale items
  * outnumber live entries, so it stays O(live entries with a ttl).
  */
 export class Deadlines {
   #at: number[] = []
-  #key: string[] = []
+  #slot: number[] = []
 
-  push (at: number, key: string, lru: LRUCache<string, StoredEntry>): void {
-    if (this.#at.length >= 2 * lru.size + COMPACT_SLACK) {
-      this.#rebuild(lru)
+  push (at: number, slot: number, table: Table): void {
+    if (this.#at.length >= 2 * table.size + COMPACT_SLACK) {
+      this.#rebuild(table)
     } else {
-      this.#siftUp(at, key)
+      this.#siftUp(at, slot)
     }
   }
 
-  popDue (now: number, fn: (key: string) => void): void {
+  popDue (now: number, fn: (slot: number) => void): void {
     const at = this.#at
-    const keys = this.#key
+    const slots = this.#slot
     while (at.length > 0 && at[0] <= now) {
-      const key = keys[0]
+      const slot = slots[0]
       const lastAt = at.pop() as number
-      const lastKey = keys.pop() as string
-      if (at.length > 0) this.#siftDown(lastAt, lastKey)
-      fn(key)
+      const lastSlot = slots.pop() as number
+      if (at.length > 0) this.#siftDown(lastAt, lastSlot)
+      fn(slot)
     }
   }
 
   clear (): void {
     this.#at = []
-    this.#key = []
+    this.#slot = []
   }
 
   /** Rebuilt from the entries themselves, which already include the one being pushed. */
-  #rebuild (lru: LRUCache<string, StoredEntry>): void {
-    const due: Array<[number, string]> = []
-    for (const [key, e] of lru.entries()) if (e.expiresAt !== 0) due.push([e.expiresAt, key])
+  #rebuild (table: Table): void {
+    const due: Array<[number, number]> = []
+    for (const [slot] of table.snapshot()) {
+      const at = table.expiresAt(slot)
+      if (at !== 0) due.push([at, slot])
+    }
     due.sort((a, b) => a[0] - b[0]) // a sorted array is a valid heap
     this.#at = due.map(d => d[0])
-    this.#key = due.map(d => d[1])
+    this.#slot = due.map(d => d[1])
   }
 
-  #siftUp (t: number, key: string): void {
+  #siftUp (t: number, slot: number): void {
     const at = this.#at
-    const keys = this.#key
+    const slots = this.#slot
     let i = at.length
     at.push(t)
-    keys.push(key)
+    slots.push(slot)
     while (i > 0) {
       const p = (i - 1) >> 1
       if (at[p] <= t) break
       at[i] = at[p]
-      keys[i] = keys[p]
+      slots[i] = slots[p]
       i = p
     }
     at[i] = t
-    keys[i] = key
+    slots[i] = slot
   }
 
-  /** Places (t, key) from the root down, into a heap whose root slot is free. */
-  #siftDown (t: number, key: string): void {
+  /** Places (t, slot) from the root down, into a heap whose root slot is free. */
+  #siftDown (t: number, slot: number): void {
     const at = this.#at
-    const keys = this.#key
+    const slots = this.#slot
     const n = at.length
     let i = 0
     for (;;) {
@@ -77,10 +79,10 @@ export class Deadlines {
       if (c + 1 < n && at[c + 1] < at[c]) c++
       if (at[c] >= t) break
       at[i] = at[c]
-      keys[i] = keys[c]
+      slots[i] = slots[c]
       i = c
     }
     at[i] = t
-    keys[i] = key
+    slots[i] = slot
   }
 }

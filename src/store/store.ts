@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import { Deadlines } from './deadlines.js'
+import { NONE, Table, entryCost } from './table.js'
 
 export interface StoredEntry {
   /** Already-encoded value bytes; the store never looks inside. */
@@ -33,20 +34,19 @@ export interface StoreInit {
 export interface KeyspaceStats { keys: number, bytes: number, maxBytes: number, evictions: number }
 export interface StoreStats { keys: number, bytes: number, evictions: number, keyspaces: Record<string, KeyspaceStats> }
 
+
 /**
- * Bytes an entry costs against its keyspace's budget: the value, the key as the
- * engine holds it (UTF-16, two bytes a code unit) and a flat 64 bytes standing for
- * the entry object, the bigint and the LRU's slot, so that a flood of tiny values
- * still fills the budget. Exported so callers can refuse a value before shipping it.
+ * Bytes an entry costs against its keyspace's budget (entryCost). Exported so
+ * callers can refuse a value before shipping it.
  */
 export function entrySize (key: string, entry: StoredEntry): number {
-  return entry.value.byteLength + key.length * 2 + 64
+  return entryCost(key.length, entry.value.byteLength)
 }
 
 interface Tombstone { version: bigint, expiresAt: number }
 
 interface Space {
-  lru: LRUCache<string, StoredEntry>
+  table: Table
   maxBytes: number
   /** Set by configure(): the budget and the name outlive the entries. */
   configured: boolean
@@ -56,16 +56,14 @@ interface Space {
 
 /*
  * Expiry and the budget. An entry's expiresAt is checked against now() lazily on
- * get/peek/entries, which keeps the hit path to one Map lookup, the LRU get and a
- * compare. So that dead entries neither hold budget that live ones need nor show
- * up in stats(), each keyspace also keeps a min-heap of deadlines, drained before
- * every write into the keyspace and before stats()/keyspaces()/entries()/configure().
- * Hence an LRU eviction only ever removes a live entry, and stats() is exact.
+ * get/peek/entries, which keeps the hit path to one lookup and a compare. So that
+ * dead entries neither hold budget that live ones need nor show up in stats(),
+ * each keyspace also keeps a min-heap of deadlines, drained before every write
+ * into the keyspace and before stats()/keyspaces()/entries()/configure(). Hence
+ * an LRU eviction only ever removes a live entry, and stats() is exact.
  *
- * lru-cache's own ttl would not do this: it purges stale entries only when they are
- * read or with ttlAutopurge, which arms a real setTimeout per entry (useless with an
- * injected clock), and its `now - start > ttl` test disagrees with `expiresAt <= now`
- * at the boundary and treats a start of 0 as "no ttl".
+ * Entries live in a Table per keyspace (table.ts), not as objects: get() and
+ * peek() hand out a fresh StoredEntry each time, whose value is a copy.
  */
 
 export class Store {
@@ -88,71 +86,93 @@ export class Store {
     const maxBytes = positiveInt('maxBytes', limits.maxBytes ?? this.#defaultMaxBytes)
     const s = this.#spaces.get(keyspace)
     if (s === undefined) {
-      this.#spaces.set(keyspace, this.#newSpace(maxBytes, true))
+      this.#spaces.set(keyspace, newSpace(maxBytes, true))
       return
     }
     s.configured = true
     if (s.maxBytes === maxBytes) return
-    // lru-cache fixes maxSize at construction, so a new budget means a new LRU.
-    // Replaying oldest-first keeps the order and lets the budget push out the oldest.
     this.#expire(s, this.#now())
-    const old = s.lru
     s.maxBytes = maxBytes
-    s.lru = newLru(maxBytes, () => { s.evictions++ })
-    // rentries() yields [key, value] pairs; its declared type is a loose (K | V)[].
-    for (const [key, entry] of old.rentries() as Iterable<[string, StoredEntry]>) s.lru.set(key, entry)
+    evict(s, NONE)
   }
 
   /** The live entry, or undefined when absent or expired (an expired entry is removed on the way). Counts as a use for LRU. */
   get (keyspace: string, key: string): StoredEntry | undefined {
     const s = this.#spaces.get(keyspace)
     if (s === undefined) return undefined
-    const e = s.lru.get(key)
-    if (e === undefined) return undefined
-    if (e.expiresAt !== 0 && e.expiresAt <= this.#now()) {
-      s.lru.delete(key)
-      return undefined
-    }
-    return e
+    const slot = liveSlot(s.table, key, this.#now())
+    if (slot === NONE) return undefined
+    s.table.use(slot)
+    return entryAt(s.table, slot)
   }
 
   /** Like get, but does not touch LRU order. */
   peek (keyspace: string, key: string): StoredEntry | undefined {
     const s = this.#spaces.get(keyspace)
-    return s === undefined ? undefined : peekLive(s, key, this.#now())
+    if (s === undefined) return undefined
+    const slot = liveSlot(s.table, key, this.#now())
+    return slot === NONE ? undefined : entryAt(s.table, slot)
+  }
+
+  /**
+   * For readers that remember where an entry is (local reads): the
+   * keyspace's table and the key's live slot in it, or undefined. Counts as
+   * a use. Check a remembered slot with `hit`.
+   */
+  locate (keyspace: string, key: string): { table: Table, slot: number } | undefined {
+    const s = this.#spaces.get(keyspace)
+    if (s === undefined) return undefined
+    const slot = liveSlot(s.table, key, this.#now())
+    if (slot === NONE) return undefined
+    s.table.use(slot)
+    return { table: s.table, slot }
+  }
+
+  /** Whether a slot still holds, live, the entry it held at `generation`; counts as a use when it does. */
+  hit (table: Table, slot: number, generation: number): boolean {
+    if (!table.current(slot, generation)) return false
+    const expiresAt = table.expiresAt(slot)
+    if (expiresAt !== 0 && expiresAt <= this.#now()) {
+      table.delete(slot)
+      return false
+    }
+    table.use(slot)
+    return true
   }
 
   /**
    * Stores the entry when its version is newer than both the live entry and any tombstone.
    * A newer entry that cannot be stored (already expired, or larger than the whole budget)
    * still supersedes what is here: the older entry goes and a tombstone takes its place,
-   * so this peer never serves a value the writer has replaced.
-   * The store keeps `entry` itself; do not mutate it afterwards.
+   * so this peer never serves a value the writer has replaced. The store copies the value.
    */
   apply (keyspace: string, key: string, entry: StoredEntry): boolean {
     const now = this.#now()
     let s = this.#spaces.get(keyspace)
-    const live = s === undefined ? undefined : peekLive(s, key, now)
-    if (live !== undefined) {
+    const slot = s === undefined ? NONE : liveSlot(s.table, key, now)
+    const high = versionHigh(entry.version)
+    const low = versionLow(entry.version)
+    if (s !== undefined && slot !== NONE) {
       // A live entry is always newer than the key's tombstone (see remove), so it alone decides.
-      if (entry.version <= live.version) return false
+      if (s.table.compareVersion(slot, high, low) >= 0) return false
     } else {
       const t = this.#tombstone(keyspace, key, now)
       if (t !== undefined && entry.version <= t.version) return false
     }
     const budget = s?.maxBytes ?? this.#defaultMaxBytes
     if ((entry.expiresAt !== 0 && entry.expiresAt <= now) || entrySize(key, entry) > budget) {
-      if (live !== undefined) s?.lru.delete(key)
+      if (slot !== NONE) s?.table.delete(slot)
       this.#bury(keyspace, key, entry.version, now)
       return false
     }
     if (s === undefined) {
-      s = this.#newSpace(budget, false)
+      s = newSpace(budget, false)
       this.#spaces.set(keyspace, s)
     }
     this.#expire(s, now)
-    s.lru.set(key, entry)
-    if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, key, s.lru)
+    const stored = s.table.put(key, slot, entry.value, high, low, entry.expiresAt, entry.staleAt)
+    evict(s, stored)
+    if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, stored, s.table)
     return true
   }
 
@@ -164,11 +184,13 @@ export class Store {
   remove (keyspace: string, key: string, version: bigint): boolean {
     const now = this.#now()
     const s = this.#spaces.get(keyspace)
-    const live = s === undefined ? undefined : peekLive(s, key, now)
-    if (live !== undefined && version <= live.version) return false
-    if (live !== undefined) s?.lru.delete(key)
+    const slot = s === undefined ? NONE : liveSlot(s.table, key, now)
+    if (s !== undefined && slot !== NONE) {
+      if (s.table.compareVersion(slot, versionHigh(version), versionLow(version)) >= 0) return false
+      s.table.delete(slot)
+    }
     this.#bury(keyspace, key, version, now)
-    return live !== undefined
+    return slot !== NONE
   }
 
   /**
@@ -178,16 +200,18 @@ export class Store {
   touch (keyspace: string, key: string, expiresAt: number, version: bigint): boolean {
     const now = this.#now()
     const s = this.#spaces.get(keyspace)
-    const live = s === undefined ? undefined : peekLive(s, key, now)
-    if (s === undefined || live === undefined || version <= live.version) return false
+    if (s === undefined) return false
+    const slot = liveSlot(s.table, key, now)
+    const high = versionHigh(version)
+    const low = versionLow(version)
+    if (slot === NONE || s.table.compareVersion(slot, high, low) >= 0) return false
     if (expiresAt !== 0 && expiresAt <= now) {
-      s.lru.delete(key)
+      s.table.delete(slot)
       this.#bury(keyspace, key, version, now)
       return true
     }
-    // A fresh object rather than a mutation: callers may still hold the old one from get().
-    s.lru.set(key, { value: live.value, version, expiresAt })
-    if (expiresAt !== 0) s.deadlines.push(expiresAt, key, s.lru)
+    s.table.retime(slot, high, low, expiresAt)
+    if (expiresAt !== 0) s.deadlines.push(expiresAt, slot, s.table)
     return true
   }
 
@@ -198,15 +222,17 @@ export class Store {
 
   /** Drops the key without a tombstone (used when this peer hands a key to its new owner). */
   drop (keyspace: string, key: string): void {
-    this.#spaces.get(keyspace)?.lru.delete(key)
+    const table = this.#spaces.get(keyspace)?.table
+    const slot = table?.find(key) ?? NONE
+    if (slot !== NONE) table?.delete(slot)
   }
 
   /** Empties a keyspace and forgets its budget and tombstones. */
   dropKeyspace (keyspace: string): void {
     const s = this.#spaces.get(keyspace)
     if (s !== undefined) {
-      // Cleared, not just unlinked, so a running entries() sees nothing more of it.
-      s.lru.clear()
+      // Cleared, not just unlinked, so a running entries() and remembered slots see nothing more of it.
+      s.table.clear()
       this.#spaces.delete(keyspace)
     }
     const prefix = tombstoneId(keyspace, '')
@@ -221,22 +247,31 @@ export class Store {
     const names: string[] = []
     for (const [name, s] of this.#spaces) {
       this.#expire(s, now)
-      if (s.configured || s.lru.size > 0) names.push(name)
+      if (s.configured || s.table.size > 0) names.push(name)
     }
     return names
   }
 
-  /** Live entries, all keyspaces or one, most recently used first within a keyspace; drop() while iterating is safe. */
+  /**
+   * Live entries, all keyspaces or one, most recently used first within a keyspace;
+   * drop() while iterating is safe. An entry rewritten after the iteration reached
+   * its keyspace is left out: the write that changed it reaches every owner itself.
+   */
   * entries (keyspace?: string): IterableIterator<[keyspace: string, key: string, entry: StoredEntry]> {
     const names = keyspace === undefined ? [...this.#spaces.keys()] : [keyspace]
     for (const name of names) {
       const s = this.#spaces.get(name)
       if (s === undefined) continue
       this.#expire(s, this.#now())
-      for (const key of [...s.lru.keys()]) {
+      for (const [slot, generation] of s.table.snapshot()) {
+        if (!s.table.current(slot, generation)) continue
         // The consumer may pause between items (e.g. across a network send), so re-read the clock.
-        const e = peekLive(s, key, this.#now())
-        if (e !== undefined) yield [name, key, e]
+        const expiresAt = s.table.expiresAt(slot)
+        if (expiresAt !== 0 && expiresAt <= this.#now()) {
+          s.table.delete(slot)
+          continue
+        }
+        yield [name, s.table.key(slot), entryAt(s.table, slot)]
       }
     }
   }
@@ -251,7 +286,7 @@ export class Store {
     const perSpace: Array<[string, KeyspaceStats]> = []
     for (const [name, s] of this.#spaces) {
       this.#expire(s, now)
-      const k = { keys: s.lru.size, bytes: s.lru.calculatedSize, maxBytes: s.maxBytes, evictions: s.evictions }
+      const k = { keys: s.table.size, bytes: s.table.bytes, maxBytes: s.maxBytes, evictions: s.evictions }
       stats.keys += k.keys
       stats.bytes += k.bytes
       stats.evictions += k.evictions
@@ -265,7 +300,7 @@ export class Store {
   /** Removes every entry and tombstone and resets eviction counts; budgets set by configure() stay. */
   clear (): void {
     for (const [name, s] of this.#spaces) {
-      s.lru.clear()
+      s.table.clear()
       s.deadlines.clear()
       s.evictions = 0
       if (!s.configured) this.#spaces.delete(name)
@@ -273,16 +308,11 @@ export class Store {
     this.#tombstones.clear()
   }
 
-  #newSpace (maxBytes: number, configured: boolean): Space {
-    const s: Space = { lru: newLru(maxBytes, () => { s.evictions++ }), maxBytes, configured, evictions: 0, deadlines: new Deadlines() }
-    return s
-  }
-
   #expire (s: Space, now: number): void {
-    s.deadlines.popDue(now, key => {
-      // The heap may hold a stale deadline for a key since rewritten; trust the entry.
-      const e = s.lru.peek(key)
-      if (e !== undefined && e.expiresAt !== 0 && e.expiresAt <= now) s.lru.delete(key)
+    s.deadlines.popDue(now, slot => {
+      // The heap may hold a stale deadline for a slot since rewritten or freed; trust the slot.
+      const expiresAt = s.table.expiresAt(slot)
+      if (expiresAt !== 0 && expiresAt <= now) s.table.delete(slot)
     })
   }
 
@@ -304,24 +334,39 @@ export class Store {
   }
 }
 
-function newLru (maxBytes: number, onEvict: () => void): LRUCache<string, StoredEntry> {
-  return new LRUCache<string, StoredEntry>({
-    maxSize: maxBytes,
-    sizeCalculation: (entry, key) => entrySize(key, entry),
-    // Only the budget's doing counts; deletes, overwrites and expiry are not evictions.
-    dispose: (_entry, _key, reason) => { if (reason === 'evict') onEvict() }
-  })
+function newSpace (maxBytes: number, configured: boolean): Space {
+  return { table: new Table(), maxBytes, configured, evictions: 0, deadlines: new Deadlines() }
 }
 
-function peekLive (s: Space, key: string, now: number): StoredEntry | undefined {
-  const e = s.lru.peek(key)
-  if (e === undefined) return undefined
-  if (e.expiresAt !== 0 && e.expiresAt <= now) {
-    s.lru.delete(key)
-    return undefined
+/** Evicts least recently used entries, never `keep`, until the keyspace is within its budget. */
+function evict (s: Space, keep: number): void {
+  while (s.table.bytes > s.maxBytes && s.table.oldest !== NONE && s.table.oldest !== keep) {
+    s.table.delete(s.table.oldest)
+    s.evictions++
   }
-  return e
 }
+
+/** The key's slot when it holds a live entry; an expired one is removed on the way. */
+function liveSlot (table: Table, key: string, now: number): number {
+  const slot = table.find(key)
+  if (slot === NONE) return NONE
+  const expiresAt = table.expiresAt(slot)
+  if (expiresAt !== 0 && expiresAt <= now) {
+    table.delete(slot)
+    return NONE
+  }
+  return slot
+}
+
+function entryAt (table: Table, slot: number): StoredEntry {
+  const entry: StoredEntry = { value: table.view(slot).slice(), version: table.version(slot), expiresAt: table.expiresAt(slot) }
+  const staleAt = table.staleAtOf(slot)
+  if (staleAt !== undefined) entry.staleAt = staleAt
+  return entry
+}
+
+const versionHigh = (version: bigint): number => Number(version >> 32n)
+const versionLow = (version: bigint): number => Number(version & 0xffffffffn)
 
 /** Tombstones of all keyspaces share one LRU; the length prefix keeps ("a:", "b") and ("a", ":b") apart. */
 function tombstoneId (keyspace: string, key: string): string {

@@ -2,11 +2,20 @@ import { describe, expect, it } from 'vitest'
 import { entry, setup } from './helpers.js'
 
 describe('apply: version ordering', () => {
-  it('stores the first write and returns the same entry', () => {
+  it('stores the first write and returns an equal entry', () => {
     const { store } = setup()
     const e = entry(1)
     expect(store.apply('ks', 'k', e)).toBe(true)
-    expect(store.get('ks', 'k')).toBe(e)
+    expect(store.get('ks', 'k')).toEqual(e)
+  })
+
+  it('keeps a copy: changing the written or the read bytes changes nothing stored', () => {
+    const { store } = setup()
+    const e = entry(1, { fill: 7 })
+    store.apply('ks', 'k', e)
+    e.value.fill(0)
+    store.get('ks', 'k')!.value.fill(0)
+    expect([...store.get('ks', 'k')!.value]).toEqual([7, 7, 7, 7])
   })
 
   it('replaces with a newer version, rejects older and equal ones', () => {
