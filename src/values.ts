@@ -1,4 +1,5 @@
 import { ErrorCodes, MeshCacheError } from './errors.js'
+import { allocBytes } from './util/pool.js'
 import { utf8Length, writeUtf8 } from './util/utf8.js'
 
 /** What a cache holds: anything JSON can carry exactly, or raw bytes. */
@@ -66,13 +67,13 @@ export function checkTtl (ttlMs: unknown, name = 'ttlMs'): asserts ttlMs is numb
 export function encodeValue (value: unknown, maxValueBytes: number): Uint8Array {
   let bytes: Uint8Array
   if (value instanceof Uint8Array) {
-    bytes = new Uint8Array(value.byteLength + 1)
+    bytes = allocBytes(value.byteLength + 1)
     bytes[0] = TAG_BYTES
     bytes.set(value, 1)
   } else {
     const text = jsonText(value)
     const length = utf8Length(text)
-    bytes = new Uint8Array(length + 1)
+    bytes = allocBytes(length + 1)
     bytes[0] = TAG_JSON
     writeUtf8(text, length, bytes, 1)
   }

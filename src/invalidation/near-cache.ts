@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { compacted } from '../util/pool.js'
 import { RecentMap } from '../util/recent.js'
 import { entryId } from '../values.js'
 
@@ -75,7 +76,9 @@ export class NearCache {
     const id = entryId(keyspace, key)
     const known = this.entries.peek(id)
     if (known != null && known.version > entry.version) return
-    this.entries.set(id, entry)
+    // A value read off the wire is a view into its frame: kept alone, it would keep the whole frame.
+    const value = compacted(entry.value)
+    this.entries.set(id, value === entry.value ? entry : { ...entry, value })
   }
 
   /** Drops the copy when it is older than `version`; returns whether it did. */

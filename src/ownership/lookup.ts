@@ -20,6 +20,8 @@ export class OwnerLookup {
   /** Answers held across every keyspace's map. */
   private remembered = 0
   private view = ''
+  /** A ring of one member owns every key: no hash to take, nothing to remember. */
+  private sole?: string[]
 
   constructor (mesh: string, replicas: number, ring: Ring, maxKeys = DEFAULT_MEMO_KEYS) {
     this.mesh = mesh
@@ -27,6 +29,7 @@ export class OwnerLookup {
     this.ring = ring
     this.maxKeys = maxKeys
     this.view = viewIdOf(ring)
+    this.sole = soleOwner(ring)
   }
 
   get current (): Ring {
@@ -39,6 +42,7 @@ export class OwnerLookup {
     this.memo = new Map()
     this.remembered = 0
     this.view = viewIdOf(ring)
+    this.sole = soleOwner(ring)
   }
 
   /** Names the owner set (peers and weights) of the current ring: equal ids, equal owners for every key. */
@@ -47,6 +51,7 @@ export class OwnerLookup {
   }
 
   owners (keyspace: string, key: string): string[] {
+    if (this.sole !== undefined) return this.sole
     // A map per keyspace: a joined "keyspace\0key" id cost a new string, and its hashing, every call.
     let keys = this.memo.get(keyspace)
     if (keys == null) {
@@ -78,6 +83,10 @@ export class OwnerLookup {
   ownersIn (ring: Ring, keyspace: string, key: string): string[] {
     return ring.owners(kadIdOfKey(this.mesh, keyspace, key), this.replicas)
   }
+}
+
+function soleOwner (ring: Ring): string[] | undefined {
+  return ring.members.size === 1 ? [...ring.members.keys()] : undefined
 }
 
 function viewIdOf (ring: Ring): string {

@@ -35,7 +35,7 @@ export class Slab {
     }
     const size = Math.max(length, Math.min(MAX_CHUNK, chunk === undefined ? FIRST_CHUNK : chunk.byteLength * 2))
     const at = this.place(new Uint8Array(size))
-    this.current = Math.floor(at / CHUNK_SPAN)
+    this.current = (at / CHUNK_SPAN) | 0
     this.used = length
     return at
   }
@@ -43,7 +43,7 @@ export class Slab {
   /** The record at `at` of `length` bytes is no longer needed. */
   free (at: number, length: number): void {
     this.live -= length
-    const index = Math.floor(at / CHUNK_SPAN)
+    const index = (at / CHUNK_SPAN) | 0
     const chunk = this.chunks[index]
     // A record that had a chunk of its own gives it back at once.
     if (chunk !== undefined && index !== this.current && chunk.byteLength === length && length > MAX_CHUNK >> 2) {
@@ -55,16 +55,18 @@ export class Slab {
 
   /** The chunk holding `at`; the record starts at offset(at). */
   chunk (at: number): Uint8Array {
-    return this.chunks[Math.floor(at / CHUNK_SPAN)] as Uint8Array
+    return this.chunks[(at / CHUNK_SPAN) | 0] as Uint8Array
   }
 
   offset (at: number): number {
-    return at % CHUNK_SPAN
+    return at - ((at / CHUNK_SPAN) | 0) * CHUNK_SPAN
   }
 
   /** Whether holes outweigh what is live enough to be worth a rewrite. */
   get wasteful (): boolean {
-    const garbage = this.allocated - this.live
+    // The current chunk's room not yet handed out is not garbage.
+    const room = this.current < 0 ? 0 : (this.chunks[this.current] as Uint8Array).byteLength - this.used
+    const garbage = this.allocated - this.live - room
     return garbage > FIRST_CHUNK * 16 && garbage > this.live
   }
 

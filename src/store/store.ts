@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { allocBytes } from '../util/pool.js'
 import { Deadlines } from './deadlines.js'
 import { NONE, Table, entryCost } from './table.js'
 
@@ -359,7 +360,9 @@ function liveSlot (table: Table, key: string, now: number): number {
 }
 
 function entryAt (table: Table, slot: number): StoredEntry {
-  const entry: StoredEntry = { value: table.view(slot).slice(), version: table.version(slot), expiresAt: table.expiresAt(slot) }
+  const value = table.view(slot)
+  const entry: StoredEntry = { value: allocBytes(value.byteLength), version: table.version(slot), expiresAt: table.expiresAt(slot) }
+  entry.value.set(value)
   const staleAt = table.staleAtOf(slot)
   if (staleAt !== undefined) entry.staleAt = staleAt
   return entry

@@ -5,6 +5,8 @@ export const NONE = -1
 const FIRST_SLOTS = 16
 /** The index grows past this share of its cells in use (linear probing stays short). */
 const MAX_LOAD = 0.75
+/** A record: key bytes (u16), key UTF-16 units (u16), value bytes (u32), then the key and the value. */
+const HEADER = 8
 const decoder = new TextDecoder()
 /** Per process: a peer cannot pick keys that all land on one cell (the index would crawl). */
 const SEED = (Math.random() * 2 ** 32) >>> 0
@@ -21,14 +23,15 @@ export function entryCost (keyUnits: number, valueBytes: number): number {
 }
 
 /**
- * One keyspace's entries without an object per entry: an open-addressing
- * index of slot numbers, each slot's metadata in typed arrays (the version
- * as two 32-bit halves, the expiry, the LRU links, a generation that changes
- * whenever the slot does), and the key and value bytes side by side in a
- * Slab. Under 50 bytes of metadata and index per entry besides its key and value
- * bytes, where a Map of objects, BigInts and Uint8Arrays took ~500
- * (bench/memory.ts). Readers may remember (slot, generation) pairs and check
- * them with `current`.
+ * One keyspace's entries without an object per entry. An open-addressing
+ * index of slot numbers; per slot, where its record is, its version (two
+ * 32-bit halves) and expiry side by side, its LRU links side by side, and a
+ * generation that changes whenever the slot does; the records (lengths, key
+ * and value bytes) in a Slab. A lookup touches the index, the location and
+ * the record: the fields it reads together sit together. Under 50 bytes per
+ * entry besides its key and value bytes, where a Map of objects, BigInts and
+ * Uint8Arrays took ~500 (bench/memory.ts). Readers may remember (slot,
+ * generation) pairs and check them with `current`.
  */
 export class Table {
   private index = new Int32Array(FIRST_SLOTS * 2)
@@ -37,14 +40,11 @@ export class Table {
   private high = 0
   private slab = new Slab()
   private at = new Float64Array(0)
-  private keyBytes = new Uint16Array(0)
-  private keyUnits = new Uint16Array(0)
-  private valueBytes = new Uint32Array(0)
-  private versionHigh = new Uint32Array(0)
-  private versionLow = new Uint32Array(0)
-  private expires = new Float64Array(0)
-  private newer = new Int32Array(0)
-  private older = new Int32Array(0)
+  /** Per slot: version high, version low, then the expiry as a float64 (words 2-3). */
+  private meta = new Uint32Array(0)
+  private expiry = new Float64Array(0)
+  /** Per slot: the newer neighbour, then the older one. */
+  private links = new Int32Array(0)
   private generations = new Uint32Array(0)
   /** Only for the few entries of stale-while-revalidate keyspaces. */
   private readonly staleAt = new Map<number, number>()
@@ -58,8 +58,7 @@ export class Table {
   /** The key's slot, or NONE. */
   find (key: string): number {
     const mask = this.index.length - 1
-    const hash = hashOf(key)
-    for (let cell = hash & mask; ; cell = (cell + 1) & mask) {
+    for (let cell = hashOf(key) & mask; ; cell = (cell + 1) & mask) {
       const slot = this.index[cell] - 1
       if (slot < 0) return NONE
       if (this.holds(slot, key)) return slot
@@ -73,35 +72,37 @@ export class Table {
    */
   put (key: string, slot: number, value: Uint8Array, versionHigh: number, versionLow: number, expiresAt: number, staleAt?: number): number {
     const keyLength = utf8Length(key)
-    if (keyLength > 0xffff || key.length > 0xffff) throw new RangeError('key longer than 65535 bytes')
-    const length = keyLength + value.byteLength
+    if (keyLength > 0xffff) throw new RangeError('key longer than 65535 bytes')
+    const length = HEADER + keyLength + value.byteLength
     if (slot === NONE) {
       slot = this.newSlot(hashOf(key))
       this.at[slot] = this.slab.alloc(length)
     } else {
+      const held = this.recordLength(slot)
       this.bytes -= this.costOf(slot)
       this.unlink(slot)
-      const held = this.keyBytes[slot] + this.valueBytes[slot]
       // A record of the same length (the same key, a value of the same size) is written over the old one.
       if (length !== held) {
         this.slab.free(this.at[slot], held)
         this.at[slot] = this.slab.alloc(length)
       }
     }
-    this.keyBytes[slot] = keyLength
-    this.keyUnits[slot] = key.length
-    this.valueBytes[slot] = value.byteLength
-    this.versionHigh[slot] = versionHigh
-    this.versionLow[slot] = versionLow
-    this.expires[slot] = expiresAt
-    if (staleAt !== undefined && staleAt !== 0) this.staleAt.set(slot, staleAt)
-    else this.staleAt.delete(slot)
-    this.generations[slot]++
     const chunk = this.slab.chunk(this.at[slot])
     const offset = this.slab.offset(this.at[slot])
-    writeUtf8(key, keyLength, chunk, offset)
-    chunk.set(value, offset + keyLength)
-    this.bytes += this.costOf(slot)
+    chunk[offset] = keyLength
+    chunk[offset + 1] = keyLength >>> 8
+    chunk[offset + 2] = key.length
+    chunk[offset + 3] = key.length >>> 8
+    writeUint32(chunk, offset + 4, value.byteLength)
+    writeUtf8(key, keyLength, chunk, offset + HEADER)
+    chunk.set(value, offset + HEADER + keyLength)
+    this.meta[slot * 4] = versionHigh
+    this.meta[slot * 4 + 1] = versionLow
+    this.expiry[slot * 2 + 1] = expiresAt
+    if (staleAt !== undefined && staleAt !== 0) this.staleAt.set(slot, staleAt)
+    else if (this.staleAt.size > 0) this.staleAt.delete(slot)
+    this.generations[slot]++
+    this.bytes += entryCost(key.length, value.byteLength)
     this.linkNewest(slot)
     if (this.slab.wasteful) this.compact()
     return slot
@@ -109,9 +110,9 @@ export class Table {
 
   /** A new version and expiry for the slot's entry, its value kept; a new generation, and most recently used. */
   retime (slot: number, versionHigh: number, versionLow: number, expiresAt: number): void {
-    this.versionHigh[slot] = versionHigh
-    this.versionLow[slot] = versionLow
-    this.expires[slot] = expiresAt
+    this.meta[slot * 4] = versionHigh
+    this.meta[slot * 4 + 1] = versionLow
+    this.expiry[slot * 2 + 1] = expiresAt
     this.staleAt.delete(slot)
     this.generations[slot]++
     this.use(slot)
@@ -121,13 +122,13 @@ export class Table {
   delete (slot: number): void {
     this.removeFromIndex(slot)
     this.unlink(slot)
-    this.slab.free(this.at[slot], this.keyBytes[slot] + this.valueBytes[slot])
     this.bytes -= this.costOf(slot)
+    this.slab.free(this.at[slot], this.recordLength(slot))
     this.size--
     this.staleAt.delete(slot)
     this.generations[slot]++
-    this.expires[slot] = 0
-    this.newer[slot] = this.nextFree
+    this.expiry[slot * 2 + 1] = 0
+    this.links[slot * 2] = this.nextFree
     this.nextFree = slot
   }
 
@@ -146,7 +147,7 @@ export class Table {
   /** Slots from most to least recently used, each with its generation now, to check with `current`. */
   snapshot (): Array<[slot: number, generation: number]> {
     const out: Array<[number, number]> = []
-    for (let slot = this.mru; slot !== NONE; slot = this.older[slot]) out.push([slot, this.generations[slot]])
+    for (let slot = this.mru; slot !== NONE; slot = this.links[slot * 2 + 1]) out.push([slot, this.generations[slot]])
     return out
   }
 
@@ -160,43 +161,45 @@ export class Table {
   }
 
   expiresAt (slot: number): number {
-    return this.expires[slot]
+    return this.expiry[slot * 2 + 1]
   }
 
   staleAtOf (slot: number): number | undefined {
     return this.staleAt.get(slot)
   }
 
-  hasStaleAt (): boolean {
-    return this.staleAt.size > 0
-  }
-
   /** Compares the slot's version with (high, low): < 0 older, 0 same, > 0 newer. */
   compareVersion (slot: number, high: number, low: number): number {
-    return this.versionHigh[slot] !== high ? this.versionHigh[slot] - high : this.versionLow[slot] - low
+    const own = this.meta[slot * 4]
+    return own !== high ? own - high : this.meta[slot * 4 + 1] - low
   }
 
   version (slot: number): bigint {
-    return (BigInt(this.versionHigh[slot]) << 32n) | BigInt(this.versionLow[slot])
+    return (BigInt(this.meta[slot * 4]) << 32n) | BigInt(this.meta[slot * 4 + 1])
   }
 
   costOf (slot: number): number {
-    return entryCost(this.keyUnits[slot], this.valueBytes[slot])
+    const chunk = this.slab.chunk(this.at[slot])
+    const offset = this.slab.offset(this.at[slot])
+    return entryCost(chunk[offset + 2] | (chunk[offset + 3] << 8), readUint32(chunk, offset + 4))
   }
 
   key (slot: number): string {
     const chunk = this.slab.chunk(this.at[slot])
     const offset = this.slab.offset(this.at[slot])
-    const length = this.keyBytes[slot]
-    return length === this.keyUnits[slot]
-      ? String.fromCharCode.apply(null, chunk.subarray(offset, offset + length) as unknown as number[])
-      : decoder.decode(chunk.subarray(offset, offset + length))
+    const length = chunk[offset] | (chunk[offset + 1] << 8)
+    const start = offset + HEADER
+    return length === (chunk[offset + 2] | (chunk[offset + 3] << 8))
+      ? String.fromCharCode.apply(null, chunk.subarray(start, start + length) as unknown as number[])
+      : decoder.decode(chunk.subarray(start, start + length))
   }
 
   /** The value's bytes, valid until the table next changes: copy them to keep them. */
   view (slot: number): Uint8Array {
-    const offset = this.slab.offset(this.at[slot]) + this.keyBytes[slot]
-    return this.slab.chunk(this.at[slot]).subarray(offset, offset + this.valueBytes[slot])
+    const chunk = this.slab.chunk(this.at[slot])
+    const offset = this.slab.offset(this.at[slot])
+    const start = offset + HEADER + (chunk[offset] | (chunk[offset + 1] << 8))
+    return chunk.subarray(start, start + readUint32(chunk, offset + 4))
   }
 
   /** Deletes every entry, so that every remembered (slot, generation) stops matching. */
@@ -209,13 +212,36 @@ export class Table {
   private compact (): void {
     const old = this.slab
     this.slab = new Slab()
-    for (let slot = this.lru; slot !== NONE; slot = this.newer[slot]) {
-      const length = this.keyBytes[slot] + this.valueBytes[slot]
+    for (let slot = this.lru; slot !== NONE; slot = this.links[slot * 2]) {
+      const length = this.recordLength(slot, old)
       const from = old.offset(this.at[slot])
       const to = this.slab.alloc(length)
       this.slab.chunk(to).set(old.chunk(this.at[slot]).subarray(from, from + length), this.slab.offset(to))
       this.at[slot] = to
     }
+  }
+
+  private recordLength (slot: number, slab = this.slab): number {
+    const chunk = slab.chunk(this.at[slot])
+    const offset = slab.offset(this.at[slot])
+    return HEADER + (chunk[offset] | (chunk[offset + 1] << 8)) + readUint32(chunk, offset + 4)
+  }
+
+  private holds (slot: number, key: string): boolean {
+    const chunk = this.slab.chunk(this.at[slot])
+    const offset = this.slab.offset(this.at[slot])
+    if ((chunk[offset + 2] | (chunk[offset + 3] << 8)) !== key.length) return false
+    const length = chunk[offset] | (chunk[offset + 1] << 8)
+    const start = offset + HEADER
+    if (length === key.length) {
+      for (let i = 0; i < length; i++) if (chunk[start + i] !== key.charCodeAt(i)) return false
+      return true
+    }
+    if (utf8Length(key) !== length) return false
+    const bytes = new Uint8Array(length)
+    writeUtf8(key, length, bytes, 0)
+    for (let i = 0; i < length; i++) if (chunk[start + i] !== bytes[i]) return false
+    return true
   }
 
   /**
@@ -225,33 +251,17 @@ export class Table {
   private hashAt (slot: number): number {
     const chunk = this.slab.chunk(this.at[slot])
     const offset = this.slab.offset(this.at[slot])
-    const length = this.keyBytes[slot]
-    if (length !== this.keyUnits[slot]) return hashOf(this.key(slot))
+    const length = chunk[offset] | (chunk[offset + 1] << 8)
+    if (length !== (chunk[offset + 2] | (chunk[offset + 3] << 8))) return hashOf(this.key(slot))
     let h = SEEDED
-    for (let i = 0; i < length; i++) h = Math.imul(h ^ chunk[offset + i], FNV_PRIME)
+    for (let i = offset + HEADER; i < offset + HEADER + length; i++) h = Math.imul(h ^ chunk[i], FNV_PRIME)
     return finish(h)
-  }
-
-  private holds (slot: number, key: string): boolean {
-    if (this.keyUnits[slot] !== key.length) return false
-    const chunk = this.slab.chunk(this.at[slot])
-    const offset = this.slab.offset(this.at[slot])
-    const length = this.keyBytes[slot]
-    if (length === key.length) {
-      for (let i = 0; i < length; i++) if (chunk[offset + i] !== key.charCodeAt(i)) return false
-      return true
-    }
-    if (utf8Length(key) !== length) return false
-    const bytes = new Uint8Array(length)
-    writeUtf8(key, length, bytes, 0)
-    for (let i = 0; i < length; i++) if (chunk[offset + i] !== bytes[i]) return false
-    return true
   }
 
   private newSlot (hash: number): number {
     let slot = this.nextFree
     if (slot !== NONE) {
-      this.nextFree = this.newer[slot]
+      this.nextFree = this.links[slot * 2]
     } else {
       if (this.high === this.capacity) this.grow(Math.max(FIRST_SLOTS, this.capacity * 2))
       slot = this.high++
@@ -286,7 +296,7 @@ export class Table {
   private reindex (cells: number): void {
     const index = new Int32Array(cells)
     const mask = cells - 1
-    for (let slot = this.mru; slot !== NONE; slot = this.older[slot]) {
+    for (let slot = this.mru; slot !== NONE; slot = this.links[slot * 2 + 1]) {
       let cell = this.hashAt(slot) & mask
       while (index[cell] !== 0) cell = (cell + 1) & mask
       index[cell] = slot + 1
@@ -296,32 +306,27 @@ export class Table {
 
   private grow (capacity: number): void {
     this.at = widen(this.at, new Float64Array(capacity))
-    this.keyBytes = widen(this.keyBytes, new Uint16Array(capacity))
-    this.keyUnits = widen(this.keyUnits, new Uint16Array(capacity))
-    this.valueBytes = widen(this.valueBytes, new Uint32Array(capacity))
-    this.versionHigh = widen(this.versionHigh, new Uint32Array(capacity))
-    this.versionLow = widen(this.versionLow, new Uint32Array(capacity))
-    this.expires = widen(this.expires, new Float64Array(capacity))
-    this.newer = widen(this.newer, new Int32Array(capacity))
-    this.older = widen(this.older, new Int32Array(capacity))
+    this.meta = widen(this.meta, new Uint32Array(capacity * 4))
+    this.expiry = new Float64Array(this.meta.buffer)
+    this.links = widen(this.links, new Int32Array(capacity * 2))
     this.generations = widen(this.generations, new Uint32Array(capacity))
     this.capacity = capacity
   }
 
   private linkNewest (slot: number): void {
-    this.older[slot] = this.mru
-    this.newer[slot] = NONE
-    if (this.mru !== NONE) this.newer[this.mru] = slot
+    this.links[slot * 2 + 1] = this.mru
+    this.links[slot * 2] = NONE
+    if (this.mru !== NONE) this.links[this.mru * 2] = slot
     this.mru = slot
     if (this.lru === NONE) this.lru = slot
   }
 
   private unlink (slot: number): void {
-    const newer = this.newer[slot]
-    const older = this.older[slot]
-    if (newer !== NONE) this.older[newer] = older
+    const newer = this.links[slot * 2]
+    const older = this.links[slot * 2 + 1]
+    if (newer !== NONE) this.links[newer * 2 + 1] = older
     else this.mru = older
-    if (older !== NONE) this.newer[older] = newer
+    if (older !== NONE) this.links[older * 2] = newer
     else this.lru = newer
   }
 }
@@ -329,6 +334,17 @@ export class Table {
 function widen<T extends { set: (from: ArrayLike<number>) => void }> (old: ArrayLike<number>, into: T): T {
   into.set(old)
   return into
+}
+
+function writeUint32 (bytes: Uint8Array, at: number, n: number): void {
+  bytes[at] = n
+  bytes[at + 1] = n >>> 8
+  bytes[at + 2] = n >>> 16
+  bytes[at + 3] = n >>> 24
+}
+
+function readUint32 (bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
 }
 
 const FNV_PRIME = 0x01000193

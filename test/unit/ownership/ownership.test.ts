@@ -28,6 +28,15 @@ describe('Ownership', () => {
     }
   })
 
+  it('names the only owner-role member for every key, and the ring\'s answer again once a second joins', () => {
+    const o = new Ownership(INIT)
+    o.rebuild([owners[0], ...clients])
+    for (const key of KEYS) expect(o.owners('ks', key)).toEqual([owners[0].peerId])
+    o.rebuild(owners.slice(0, 2))
+    for (const key of KEYS) expect(o.owners('ks', key)).toEqual(o.ownersIn(o.current, 'ks', key))
+    expect(new Set(KEYS.map(key => o.owners('ks', key)[0])).size).toBe(2)
+  })
+
   it('names `replicas` distinct owners per key', () => {
     const o = new Ownership({ ...INIT, replicas: 3 })
     o.rebuild(owners)
