@@ -1,10 +1,11 @@
 /**
- * Suite 2 — local and near hits: `await cache.get(key)` of a cached key
- * against lru-cache's get in the same process, over the same 10 000 keys of
- * 100-character strings. "local": a single-peer mesh that owns the key;
- * "near": a client peer reading another owner's key from its near cache.
- * Target: ≥ 0.8× lru-cache. The async-wrapped lru-cache column shows what an
- * `await` alone costs, since meshcache's get returns a promise.
+ * Suite 2 — local and near hits over the same 10 000 keys of 100-character
+ * strings, in one process: the synchronous `cache.peek(key)` against
+ * lru-cache's get, and `await cache.get(key)` against an awaited lru-cache
+ * get (an async function returning lru.get: what the promise alone costs).
+ * "local": a single-peer mesh that owns the key; "near": a client peer
+ * reading another owner's key from its near cache. Targets: each ≥ 0.8× its
+ * lru-cache counterpart.
  */
 import { LRUCache } from 'lru-cache'
 import { createCache } from '../node/index.js'
@@ -42,25 +43,31 @@ const lruAsync = await rate(async key => lru.get(key), true)
 const owner = await createCache({ mesh: 'bench-local', replicas: 1, listen: ['/ip4/127.0.0.1/tcp/0'] })
 await owner.setMany(keys.map(key => [key, value]))
 await check(owner)
-const local = await rate(async key => owner.get(key), true)
+const localPeek = await rate(key => owner.peek(key), false)
+// get's own promise is awaited, as the async wrapper's is for lru-cache: one promise per call on each side
+// (an async arrow around get would add a second, which the lru side does not pay).
+const localGet = await rate(key => owner.get(key), true)
 
 const client = await createCache({ mesh: 'bench-local', replicas: 1, role: 'client', bootstrap: owner.multiaddrs, listen: ['/ip4/127.0.0.1/tcp/0'], nearCache: { maxEntries: 20_000, maxStalenessMs: 600_000 } })
 await client.getMany(keys) // fills the near cache
 await check(client)
 const nearBefore = (await client.status()).near.hits
-const near = await rate(async key => client.get(key), true)
+const nearPeek = await rate(key => client.peek(key), false)
+const nearGet = await rate(key => client.get(key), true)
 const nearHits = (await client.status()).near.hits - nearBefore
 await client.stop()
 await owner.stop()
-if (nearHits < ROUNDS * KEYS) throw new Error(`only ${nearHits} near-cache hits: the near suite measured something else`)
+if (nearHits < 2 * 4 * ROUNDS * KEYS) throw new Error(`only ${nearHits} near-cache hits: the near suite measured something else`)
 
 const rows = [
-  { path: 'local (owner)', opsPerSec: local },
-  { path: 'near (client)', opsPerSec: near }
-].map(r => ({ ...r, vsLru: r.opsPerSec / lruSync, vsLruAwaited: r.opsPerSec / lruAsync }))
-console.log(`local/near hits: ${KEYS} keys × ${ROUNDS} rounds, 100-char string values, one caller`)
-printTable(['path', 'meshcache gets/s', 'lru-cache get/s', 'lru awaited/s', 'vs lru', 'vs lru awaited'],
-  rows.map(r => [r.path, fmt.int(r.opsPerSec), fmt.int(lruSync), fmt.int(lruAsync), fmt.ratio(r.vsLru), fmt.ratio(r.vsLruAwaited)]))
-console.log(`target ≥ 0.8× lru-cache: local ${rows[0].vsLru.toFixed(2)}×, near ${rows[1].vsLru.toFixed(2)}×`)
+  { path: 'local (owner)', call: 'peek', opsPerSec: localPeek, lru: lruSync },
+  { path: 'local (owner)', call: 'await get', opsPerSec: localGet, lru: lruAsync },
+  { path: 'near (client)', call: 'peek', opsPerSec: nearPeek, lru: lruSync },
+  { path: 'near (client)', call: 'await get', opsPerSec: nearGet, lru: lruAsync }
+].map(r => ({ ...r, vsLru: r.opsPerSec / r.lru }))
+console.log(`local/near hits: ${KEYS} keys × ${ROUNDS} rounds, 100-char string values, one caller; peek against lru.get, await get against await (async () => lru.get())`)
+printTable(['path', 'call', 'meshcache/s', 'lru-cache/s', 'vs lru'],
+  rows.map(r => [r.path, r.call, fmt.int(r.opsPerSec), fmt.int(r.lru), fmt.ratio(r.vsLru)]))
+console.log(`target ≥ 0.8× lru-cache: ${rows.map(r => `${r.path} ${r.call} ${r.vsLru.toFixed(2)}×`).join(', ')}`)
 console.log(`wrote ${writeResult('local', { keys: KEYS, rounds: ROUNDS, lruSync, lruAsync, rows, target: 0.8 })}`)
 process.exit(0)

@@ -108,6 +108,7 @@ export class MeshCache extends EventTarget {
   }
 
   get (key: string): Promise<Value | undefined> { return this.defaultKeyspace.get(key) }
+  peek (key: string): Value | undefined { return this.defaultKeyspace.peek(key) }
   set (key: string, value: Value, options?: SetOptions): Promise<void> { return this.defaultKeyspace.set(key, value, options) }
   has (key: string): Promise<boolean> { return this.defaultKeyspace.has(key) }
   delete (key: string): Promise<boolean> { return this.defaultKeyspace.delete(key) }
@@ -192,8 +193,8 @@ export class MeshCache extends EventTarget {
   }
 
   private keyspaceHandle (name: string): Keyspace {
-    const { components, ops: { get, set, readThrough } } = this.parts
-    return new Keyspace({ ...components, get, set, readThrough, guard: () => { this.guard() } }, name)
+    const { components, ops: { get, set, readThrough, local } } = this.parts
+    return new Keyspace({ ...components, get, set, readThrough, local, guard: () => { this.guard() } }, name)
   }
 
   private guard (): void {

@@ -7,7 +7,9 @@ import { checkKeyspaceOptions } from './options.js'
 import { checkKey, checkName, checkTtl, decodeCached, decodeValue, encodeValue, isMissMarker } from './values.js'
 import type { StoredEntry } from './store/index.js'
 import type { KeyspaceConfig, Loader, OperationComponents } from './operations/components.js'
+import { ABSENT } from './operations/local.js'
 import type { GetOperation } from './operations/get.js'
+import type { LocalReads } from './operations/local.js'
 import type { ReadThroughOperation } from './operations/get-or-load.js'
 import type { EncodedWrite, SetOperation } from './operations/set.js'
 import type { KeyspaceOptions } from './options.js'
@@ -25,6 +27,8 @@ export interface GetOrLoadOptions extends SetOptions {}
 export type SetManyEntry = [key: string, value: Value] | { key: string, value: Value, ttlMs?: number }
 
 export type KeyspaceComponents = Pick<OperationComponents, 'clock' | 'near' | 'fanOut' | 'counters' | 'keyspaces' | 'settings' | 'now' | 'view'> & {
+  /** The local and near reads of a keyspace (operations/local.ts). */
+  local: (keyspace: string) => LocalReads
   get: GetOperation
   set: SetOperation
   readThrough: ReadThroughOperation
@@ -50,21 +54,41 @@ export function configureKeyspace (keyspaces: Map<string, KeyspaceConfig>, store
 export class Keyspace {
   readonly name: string
   private readonly c: KeyspaceComponents
+  private readonly local: LocalReads
 
   constructor (components: KeyspaceComponents, name: string) {
     this.c = components
     this.name = name
+    this.local = components.local(name)
   }
 
   async get (key: string): Promise<Value | undefined> {
     this.c.guard()
-    checkKey(key)
-    // A near or local hit, the common case, skips getMany's batching and arrays.
+    // A near or local hit, the common case, skips getMany's batching and arrays (read checks the key).
+    const value = this.local.read(key)
+    if (value !== ABSENT) {
+      this.c.counters.hits++
+      return value
+    }
     const owners = this.c.view.owners(this.name, key)
     const local = this.c.get.local(this.name, key, owners)
-    if (local != null && isFresh(local, this.c.now())) return this.valueOf(local)
     const entry = await this.c.get.fetch(this.name, key, local, owners)
     return this.valueOf(entry != null && isFresh(entry, this.c.now()) ? entry : undefined)
+  }
+
+  /**
+   * Synchronous: this peer's entry while it owns the key, else a fresh near
+   * copy, else undefined. Never asks the network; counts a hit or a miss.
+   */
+  peek (key: string): Value | undefined {
+    this.c.guard()
+    const value = this.local.read(key)
+    if (value === ABSENT) {
+      this.c.counters.misses++
+      return undefined
+    }
+    this.c.counters.hits++
+    return value
   }
 
   async getMany (keys: string[]): Promise<Array<Value | undefined>> {

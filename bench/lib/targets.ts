@@ -28,7 +28,7 @@ export function attainments (): Attainment[] {
   for (const t of Array.isArray(remote?.targets) ? remote.targets : []) higher(t.metric, t.value, t.target)
   if (remote?.errors != null) none('remote: errors and wrong values', remote.errors)
   const local = load('local')
-  for (const row of local?.rows ?? []) higher(`${String(row.path)} hit vs lru-cache`, row.vsLru, 0.8)
+  for (const row of local?.rows ?? []) higher(`${String(row.path)} ${String(row.call ?? 'await get')} hit vs lru-cache`, row.vsLru, 0.8)
   const inval = load('invalidation')
   lower('invalidation p99', inval?.invalidation.p99Ms, 5, 'ms')
   lower('receiver CPU per invalidation, under load', inval?.cpu?.underLoadUs, 20, 'µs')

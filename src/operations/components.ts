@@ -61,6 +61,8 @@ export interface View {
   successors: (keyspace: string, key: string) => string[]
   /** Names the current owner set; a SET carries it so owners can tell a writer's view from their own. */
   viewId: () => string
+  /** Calls `listener` whenever the owners of any key may have changed: whoever remembers owners() forgets then. */
+  onChange: (listener: () => void) => void
   /** Whether the peer is a live member (this peer is not one). */
   isMember: (peer: string) => boolean
   /**

@@ -29,6 +29,7 @@ export class Ownership {
   private readonly virtualIds = new Map<string, Uint8Array[]>()
   /** The members of a view not built yet: many changes in a row (a deploy's joins) cost one ring. */
   private pending?: OwnerCandidate[]
+  private readonly listeners: Array<() => void> = []
 
   constructor (init: OwnershipInit) {
     this.init = init
@@ -48,6 +49,12 @@ export class Ownership {
   /** A new view: the ring of these members' owners, built when it is first asked for. */
   rebuild (members: Iterable<OwnerCandidate>): void {
     this.pending = [...members]
+    for (const listener of this.listeners) listener()
+  }
+
+  /** Calls `listener` on every rebuild: the owners of any key may change. */
+  onChange (listener: () => void): void {
+    this.listeners.push(listener)
   }
 
   /** The ring these members would make; `without` leaves one out (this peer, before it leaves). */

@@ -76,6 +76,8 @@ export class FakeView implements View {
   owners = (_keyspace: string, key: string): string[] => this.ownersByKey.get(key) ?? this.allOwners
   successors = (_keyspace: string, key: string): string[] => this.successorsByKey.get(key) ?? this.allSuccessors
   viewId = (): string => this.id
+  private readonly listeners: Array<() => void> = []
+  onChange = (listener: () => void): void => { this.listeners.push(listener) }
   isMember = (peer: string): boolean => this.members.has(peer)
   /** Settling unless a test says otherwise: reads ask every owner. */
   settled = false
@@ -86,12 +88,14 @@ export class FakeView implements View {
 
   /** Gives `keys` these owners; with no keys, every key. */
   own (owners: string[], ...keys: string[]): void {
+    for (const listener of this.listeners) listener()
     if (keys.length === 0) this.allOwners = owners
     for (const key of keys) this.ownersByKey.set(key, owners)
   }
 
   /** Gives `keys` these successors; with no keys, every key. */
   follow (successors: string[], ...keys: string[]): void {
+    for (const listener of this.listeners) listener()
     if (keys.length === 0) this.allSuccessors = successors
     for (const key of keys) this.successorsByKey.set(key, successors)
   }
