@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCluster } from '../helpers/cluster.js'
+import { eventually, startCluster } from '../helpers/cluster.js'
 import type { Cluster } from '../helpers/cluster.js'
 import type { MeshCache } from '../../node/index.js'
 
@@ -32,4 +32,19 @@ describe("role: 'client'", () => {
     expect(after.near.hits - before.near.hits).toBe(10)
     expect(after.near.entries).toBeGreaterThan(0)
   })
+
+  it('peeks at its near copy without asking anyone, and at nothing it has not read', async () => {
+    await cluster.peers[0].set('peeked', { n: 1 })
+    expect(client.peek('peeked')).toBeUndefined() // never read here: no copy, and peek does not ask
+    expect(await client.get('peeked')).toEqual({ n: 1 })
+    const copy = client.peek('peeked') as { n: number }
+    expect(copy).toEqual({ n: 1 })
+    copy.n = 2 // a caller's change to what it got is not the next reader's value
+    expect(client.peek('peeked')).toEqual({ n: 1 })
+    await cluster.peers[0].set('peeked', { n: 3 })
+    // The owner's invalidation drops the copy; peek then has nothing until the next get.
+    await eventually(() => { expect(client.peek('peeked')).toBeUndefined() })
+    expect(() => client.peek('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }))
+  })
 })
+

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { ABSENT, LocalReads } from '../../../src/operations/local.js'
+import { MISS_MARKER, encodeValue } from '../../../src/values.js'
+import { FakeView, fakeComponents } from './fakes.js'
+import type { FakeClock } from './fakes.js'
+import type { Requests } from '../../../src/operations/components.js'
+
+const unused: Requests = {
+  call: async () => { throw new Error('local reads never ask the network') },
+  getOne: async () => { throw new Error('local reads never ask the network') },
+  setOne: async () => { throw new Error('local reads never ask the network') }
+}
+
+function setup (): { reads: LocalReads, write: (key: string, value: unknown, version: bigint, extra?: { expiresAt?: number, staleAt?: number }) => void, c: ReturnType<typeof fakeComponents>, view: FakeView, clock: FakeClock } {
+  const clock: FakeClock = { now: 1_000_000 }
+  const view = new FakeView({ owners: ['me'] })
+  const c = fakeComponents('me', { requests: unused, view, clock })
+  const write = (key: string, value: unknown, version: bigint, extra: { expiresAt?: number, staleAt?: number } = {}): void => {
+    c.store.apply('ks', key, { value: encodeValue(value, 1024), version, expiresAt: extra.expiresAt ?? 0, staleAt: extra.staleAt })
+  }
+  return { reads: new LocalReads(c, 'ks'), write, c, view, clock }
+}
+
+describe('LocalReads', () => {
+  it('sees every write, delete and eviction after the first read remembered the slot', () => {
+    const { reads, write, c } = setup()
+    write('k', 'one', 1n)
+    expect(reads.read('k')).toBe('one')
+    expect(reads.read('k')).toBe('one')
+    write('k', 'two', 2n)
+    expect(reads.read('k')).toBe('two')
+    c.store.remove('ks', 'k', 3n)
+    expect(reads.read('k')).toBe(ABSENT)
+    write('k', 'three', 4n)
+    write('other', 'x', 5n) // may take a freed slot: a remembered slot is checked by generation, not by number
+    expect(reads.read('k')).toBe('three')
+    expect(reads.read('other')).toBe('x')
+    c.store.configure('ks', { maxBytes: 80 }) // room for one entry: the least recently used goes
+    expect([reads.read('k'), reads.read('other')].filter(v => v === ABSENT)).toHaveLength(1)
+  })
+
+  it('stops serving a remembered entry when it expires', () => {
+    const { reads, write, clock } = setup()
+    write('k', 'v', 1n, { expiresAt: clock.now + 100 })
+    expect(reads.read('k')).toBe('v')
+    clock.now += 100
+    expect(reads.read('k')).toBe(ABSENT)
+  })
+
+  it('decodes objects and bytes afresh on every read, so a caller cannot change the next one\'s', () => {
+    const { reads, write, c } = setup()
+    write('obj', { a: [1] }, 1n)
+    const first = reads.read('obj') as { a: number[] }
+    first.a.push(2)
+    expect(reads.read('obj')).toEqual({ a: [1] })
+    c.store.apply('ks', 'bytes', { value: encodeValue(Uint8Array.of(7), 1024), version: 1n, expiresAt: 0 })
+    ;(reads.read('bytes') as Uint8Array)[0] = 0
+    expect(reads.read('bytes')).toEqual(Uint8Array.of(7))
+  })
+
+  it('treats a cached miss, and a value past its staleAt, as absent', () => {
+    const { reads, write, c, clock } = setup()
+    c.store.apply('ks', 'miss', { value: MISS_MARKER, version: 1n, expiresAt: 0 })
+    expect(reads.read('miss')).toBe(ABSENT)
+    write('swr', 'v', 1n, { expiresAt: clock.now + 200, staleAt: clock.now + 100 })
+    expect(reads.read('swr')).toBe('v')
+    clock.now += 100
+    expect(reads.read('swr')).toBe(ABSENT)
+  })
+
+  it('forgets what it remembered when the view changes: a key given away is read from the near cache', () => {
+    const { reads, write, view, c, clock } = setup()
+    write('k', 'mine', 1n)
+    expect(reads.read('k')).toBe('mine')
+    view.own(['other'], 'k')
+    expect(reads.read('k')).toBe(ABSENT)
+    c.near.set('ks', 'k', { value: encodeValue('near', 1024), version: 2n, expiresAt: 0, owner: 'other', fetchedAt: clock.now })
+    expect(reads.read('k')).toBe('near')
+  })
+
+  it('checks a key it has not remembered', () => {
+    const { reads } = setup()
+    expect(() => reads.read('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }))
+    expect(() => reads.read(7 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }))
+  })
+})
