@@ -14,7 +14,7 @@ import { GetOperation } from './operations/get.js'
 import { ReadThroughOperation } from './operations/get-or-load.js'
 import { handlerTable, operationHandlers } from './operations/handlers.js'
 import { invalidationRecipients, sendInvalidations, serveInvalidations } from './operations/invalidate.js'
-import { localReads } from './operations/local.js'
+import { LocalTier } from './operations/local.js'
 import { KeyspaceOperations } from './operations/keyspaces.js'
 import { ping } from './operations/ping.js'
 import { MeshRequests } from './operations/requests.js'
@@ -26,7 +26,6 @@ import { Rebalance } from './rebalance/index.js'
 import { Store } from './store/index.js'
 import { entryId } from './values.js'
 import type { MeshNode } from './libp2p.js'
-import type { LocalReads } from './operations/local.js'
 import type { GossipMac } from './util/envelope.js'
 import type { OperationComponents } from './operations/components.js'
 import type { ResolvedOptions } from './options.js'
@@ -45,7 +44,7 @@ export interface Parts {
   ownership: Ownership
   rebalance: Rebalance
   channels: Channels
-  ops: { get: GetOperation, set: SetOperation, readThrough: ReadThroughOperation, local: (keyspace: string) => LocalReads, keyspaceOps: KeyspaceOperations }
+  ops: { get: GetOperation, set: SetOperation, readThrough: ReadThroughOperation, local: LocalTier, keyspaceOps: KeyspaceOperations }
   /** The op → handler table every request, remote or to this peer itself, is served from. */
   handlers: Map<Op, OpHandler>
   /** Where `invalidate`, `member:join` and `member:leave` are dispatched: MeshCache sets itself, and whether a type has listeners. */
@@ -187,7 +186,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     get: new GetOperation(components),
     set: new SetOperation(components),
     readThrough: new ReadThroughOperation(components),
-    local: localReads(components),
+    local: new LocalTier(components),
     keyspaceOps: new KeyspaceOperations({ ...components, members: () => membership.members().map(m => m.peerId) })
   }
   const connected = (peer: string): boolean => node.getConnections(peerIdFromString(peer)).length > 0

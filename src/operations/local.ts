@@ -1,3 +1,4 @@
+import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { isFresh } from './entries.js'
 import { checkKey, decodeCached, decodeValue, isMissMarker } from '../values.js'
 import type { OperationComponents } from './components.js'
@@ -5,9 +6,6 @@ import type { Table } from '../store/index.js'
 import type { Value } from '../values.js'
 
 export type LocalComponents = Pick<OperationComponents, 'self' | 'store' | 'near' | 'view' | 'now'>
-
-/** What a local read returns when this peer has no fresh copy: the caller asks the owners (get) or answers undefined (peek). */
-export const ABSENT: unique symbol = Symbol('absent')
 
 /** Keys remembered per keyspace before the memory starts afresh. */
 const MAX_REMEMBERED = 32_768
@@ -17,6 +15,8 @@ interface Remembered {
   table: Table
   slot: number
   generation: number
+  /** The entry's, copied: while the generation holds, so does the expiry. */
+  expiresAt: number
   /** A string, number, boolean or null, shared by every read; UNDECODED: an object or bytes, decoded afresh each time. */
   value: Value | typeof UNDECODED
 }
@@ -34,65 +34,92 @@ const UNDECODED: unique symbol = Symbol('undecoded')
 export class LocalReads {
   private readonly c: LocalComponents
   private readonly keyspace: string
+  private readonly closed: () => boolean
   private remembered = new Map<string, Remembered>()
 
-  constructor (components: LocalComponents, keyspace: string) {
+  constructor (components: LocalComponents, keyspace: string, closed: () => boolean = () => false) {
     this.c = components
     this.keyspace = keyspace
+    this.closed = closed
     // Remembered only while owned: a new view may have given the key away.
-    components.view.onChange(() => { this.remembered = new Map() })
+    components.view.onChange(() => { this.forget() })
+  }
+
+  forget (): void {
+    this.remembered = new Map()
   }
 
   /**
-   * The key's value when this peer can answer alone; ABSENT when it must ask
-   * (or when the entry is stale or a cached miss). Throws ERR_INVALID_KEY for
-   * a key that is not one: only valid keys are ever remembered, so a key
-   * found there needs no check.
+   * The key's value when this peer can answer alone; undefined (never a
+   * value) when it must ask: it has no copy, or a stale one, or a cached
+   * miss. Throws ERR_INVALID_KEY for a key that is not one: only valid keys
+   * are ever remembered, so a key found there needs no check.
    */
-  read (key: string): Value | typeof ABSENT {
+  read (key: string): Value | undefined {
     const known = this.remembered.get(key)
-    if (known !== undefined && this.c.store.hit(known.table, known.slot, known.generation)) {
+    // An expired one is left to lookUp, whose store lookup removes it.
+    if (known !== undefined && known.table.current(known.slot, known.generation) && (known.expiresAt === 0 || known.expiresAt > this.c.now())) {
+      known.table.use(known.slot)
       return known.value === UNDECODED ? decodeValue(known.table.view(known.slot)) : known.value
     }
     return this.lookUp(key)
   }
 
-  private lookUp (key: string): Value | typeof ABSENT {
+  private lookUp (key: string): Value | undefined {
+    if (this.closed()) throw new MeshCacheError(ErrorCodes.CLOSED, 'the cache is stopped')
     checkKey(key)
     const { self, store, near, view, now } = this.c
     if (!view.owners(this.keyspace, key).includes(self)) {
       const copy = near.get(this.keyspace, key)
-      return copy != null && isFresh(copy, now()) ? decodeCached(copy.value) : ABSENT
+      return copy != null && isFresh(copy, now()) ? decodeCached(copy.value) : undefined
     }
     const at = store.locate(this.keyspace, key)
-    if (at === undefined) return ABSENT
+    if (at === undefined) return undefined
     const { table, slot } = at
     const bytes = table.view(slot)
-    if (isMissMarker(bytes)) return ABSENT
+    if (isMissMarker(bytes)) return undefined
     // A stale-while-revalidate entry turns stale with time: checked on every read, never remembered.
     const staleAt = table.staleAtOf(slot)
-    if (staleAt !== undefined) return staleAt > now() ? decodeValue(bytes) : ABSENT
+    if (staleAt !== undefined) return staleAt > now() ? decodeValue(bytes) : undefined
     const value = decodeValue(bytes)
     if (this.remembered.size >= MAX_REMEMBERED) this.remembered = new Map()
     this.remembered.set(key, {
       table,
       slot,
       generation: table.generation(slot),
+      expiresAt: table.expiresAt(slot),
       value: value === null || typeof value !== 'object' ? value : UNDECODED
     })
     return value
   }
 }
 
-/** One LocalReads per keyspace name, shared by every handle on it. */
-export function localReads (components: LocalComponents): (keyspace: string) => LocalReads {
-  const byName = new Map<string, LocalReads>()
-  return keyspace => {
-    let reads = byName.get(keyspace)
+/**
+ * The LocalReads of every keyspace, one per name, shared by every handle on
+ * it. `close` is how a stopping cache refuses local reads: every remembered
+ * key is forgotten, and the path a read then takes throws ERR_CLOSED. A hit
+ * pays for no check of its own.
+ */
+export class LocalTier {
+  private readonly c: LocalComponents
+  private readonly byName = new Map<string, LocalReads>()
+  private closed = false
+
+  constructor (components: LocalComponents) {
+    this.c = components
+  }
+
+  of (keyspace: string): LocalReads {
+    let reads = this.byName.get(keyspace)
     if (reads === undefined) {
-      reads = new LocalReads(components, keyspace)
-      byName.set(keyspace, reads)
+      reads = new LocalReads(this.c, keyspace, () => this.closed)
+      this.byName.set(keyspace, reads)
     }
     return reads
+  }
+
+  close (): void {
+    this.closed = true
+    for (const reads of this.byName.values()) reads.forget()
   }
 }

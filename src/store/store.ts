@@ -118,7 +118,8 @@ export class Store {
   /**
    * For readers that remember where an entry is (local reads): the
    * keyspace's table and the key's live slot in it, or undefined. Counts as
-   * a use. Check a remembered slot with `hit`.
+   * a use. A remembered slot holds the same entry while its generation is
+   * the same (Table.current).
    */
   locate (keyspace: string, key: string): { table: Table, slot: number } | undefined {
     const s = this.#spaces.get(keyspace)
@@ -127,18 +128,6 @@ export class Store {
     if (slot === NONE) return undefined
     s.table.use(slot)
     return { table: s.table, slot }
-  }
-
-  /** Whether a slot still holds, live, the entry it held at `generation`; counts as a use when it does. */
-  hit (table: Table, slot: number, generation: number): boolean {
-    if (!table.current(slot, generation)) return false
-    const expiresAt = table.expiresAt(slot)
-    if (expiresAt !== 0 && expiresAt <= this.#now()) {
-      table.delete(slot)
-      return false
-    }
-    table.use(slot)
-    return true
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ABSENT, LocalReads } from '../../../src/operations/local.js'
+import { LocalReads } from '../../../src/operations/local.js'
 import { MISS_MARKER, encodeValue } from '../../../src/values.js'
 import { FakeView, fakeComponents } from './fakes.js'
 import type { FakeClock } from './fakes.js'
@@ -30,13 +30,13 @@ describe('LocalReads', () => {
     write('k', 'two', 2n)
     expect(reads.read('k')).toBe('two')
     c.store.remove('ks', 'k', 3n)
-    expect(reads.read('k')).toBe(ABSENT)
+    expect(reads.read('k')).toBeUndefined()
     write('k', 'three', 4n)
     write('other', 'x', 5n) // may take a freed slot: a remembered slot is checked by generation, not by number
     expect(reads.read('k')).toBe('three')
     expect(reads.read('other')).toBe('x')
     c.store.configure('ks', { maxBytes: 80 }) // room for one entry: the least recently used goes
-    expect([reads.read('k'), reads.read('other')].filter(v => v === ABSENT)).toHaveLength(1)
+    expect([reads.read('k'), reads.read('other')].filter(v => v === undefined)).toHaveLength(1)
   })
 
   it('stops serving a remembered entry when it expires', () => {
@@ -44,7 +44,7 @@ describe('LocalReads', () => {
     write('k', 'v', 1n, { expiresAt: clock.now + 100 })
     expect(reads.read('k')).toBe('v')
     clock.now += 100
-    expect(reads.read('k')).toBe(ABSENT)
+    expect(reads.read('k')).toBeUndefined()
   })
 
   it('decodes objects and bytes afresh on every read, so a caller cannot change the next one\'s', () => {
@@ -61,11 +61,11 @@ describe('LocalReads', () => {
   it('treats a cached miss, and a value past its staleAt, as absent', () => {
     const { reads, write, c, clock } = setup()
     c.store.apply('ks', 'miss', { value: MISS_MARKER, version: 1n, expiresAt: 0 })
-    expect(reads.read('miss')).toBe(ABSENT)
+    expect(reads.read('miss')).toBeUndefined()
     write('swr', 'v', 1n, { expiresAt: clock.now + 200, staleAt: clock.now + 100 })
     expect(reads.read('swr')).toBe('v')
     clock.now += 100
-    expect(reads.read('swr')).toBe(ABSENT)
+    expect(reads.read('swr')).toBeUndefined()
   })
 
   it('forgets what it remembered when the view changes: a key given away is read from the near cache', () => {
@@ -73,7 +73,7 @@ describe('LocalReads', () => {
     write('k', 'mine', 1n)
     expect(reads.read('k')).toBe('mine')
     view.own(['other'], 'k')
-    expect(reads.read('k')).toBe(ABSENT)
+    expect(reads.read('k')).toBeUndefined()
     c.near.set('ks', 'k', { value: encodeValue('near', 1024), version: 2n, expiresAt: 0, owner: 'other', fetchedAt: clock.now })
     expect(reads.read('k')).toBe('near')
   })
