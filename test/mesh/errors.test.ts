@@ -80,7 +80,11 @@ describe('a stopped cache', () => {
   it('rejects every operation with ERR_CLOSED, and stop() is idempotent', async () => {
     const cache = await createCache({ listen: LOOPBACK })
     await cache.set('k', 1)
-    await Promise.all([cache.stop(), cache.stop()])
+    expect(cache.peek('k')).toBe(1) // remembered: the next peek would be a hit with no check of its own
+    const stopped = Promise.all([cache.stop(), cache.stop()])
+    expect(() => cache.peek('k')).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' })) // already while stopping
+    await stopped
+    expect(() => cache.peek('k')).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }))
     await expect(cache.get('k')).rejects.toMatchObject({ code: 'ERR_CLOSED' })
     await expect(cache.set('k', 2)).rejects.toMatchObject({ code: 'ERR_CLOSED' })
     await expect(cache.getOrLoad('k', () => 3)).rejects.toMatchObject({ code: 'ERR_CLOSED' })
