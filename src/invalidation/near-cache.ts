@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { coarseClock } from '../util/coarse-clock.js'
 import { compacted } from '../util/pool.js'
 import { RecentMap } from '../util/recent.js'
 import { entryId } from '../values.js'
@@ -8,9 +9,18 @@ export interface NearEntry {
   version: bigint
   /** Absolute epoch ms, 0 = never (the entry's own TTL, from its owner). */
   expiresAt: number
+  /** The entry's own, from its owner: past it, plain reads treat the copy as absent. */
+  staleAt?: number
   /** The owner that served this copy: a gap in its invalidations drops it. */
   owner: string
   fetchedAt: number
+}
+
+/** What the near cache holds: the copy, its id there, and whether it still does. */
+interface HeldEntry extends NearEntry {
+  id: string
+  /** Set when the copy leaves (evicted, replaced, invalidated, dropped): a reader that remembered it sees so. */
+  dropped: boolean
 }
 
 export interface NearCacheInit {
@@ -28,18 +38,21 @@ export interface NearCacheInit {
  * already passed by.
  */
 export class NearCache {
-  private readonly entries: LRUCache<string, NearEntry> | undefined
+  private readonly entries: LRUCache<string, HeldEntry> | undefined
   private readonly invalidated: RecentMap<string, bigint> | undefined
   private readonly init: NearCacheInit
   private readonly now: () => number
+  /** For hit(), which a remembered copy's every read calls (util/coarse-clock.ts). */
+  private readonly hitNow: () => number
   hits = 0
   misses = 0
 
   constructor (init: NearCacheInit) {
     this.init = init
     this.now = init.now ?? Date.now
+    this.hitNow = coarseClock(this.now)
     if (init.maxEntries > 0) {
-      this.entries = new LRUCache({ max: init.maxEntries })
+      this.entries = new LRUCache({ max: init.maxEntries, dispose: entry => { entry.dropped = true } })
       this.invalidated = new RecentMap(Math.max(1024, init.maxEntries))
     }
   }
@@ -77,8 +90,22 @@ export class NearCache {
     const known = this.entries.peek(id)
     if (known != null && known.version > entry.version) return
     // A value read off the wire is a view into its frame: kept alone, it would keep the whole frame.
-    const value = compacted(entry.value)
-    this.entries.set(id, value === entry.value ? entry : { ...entry, value })
+    this.entries.set(id, { ...entry, value: compacted(entry.value), id, dropped: false })
+  }
+
+  /**
+   * A copy get() returned once, read again (local reads remember them): true,
+   * counted as a hit and as a use, while the cache still holds it and it is
+   * fresh. No id to build, one lookup.
+   */
+  hit (entry: NearEntry): boolean {
+    const held = entry as HeldEntry
+    if (held.dropped || this.entries == null) return false
+    const now = this.hitNow()
+    if (now - held.fetchedAt > this.init.maxStalenessMs || (held.expiresAt !== 0 && held.expiresAt <= now)) return false
+    this.entries.get(held.id)
+    this.hits++
+    return true
   }
 
   /** Drops the copy when it is older than `version`; returns whether it did. */

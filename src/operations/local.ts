@@ -1,7 +1,9 @@
 import { ErrorCodes, MeshCacheError } from '../errors.js'
 import { isFresh } from './entries.js'
-import { checkKey, decodeCached, decodeValue, isMissMarker } from '../values.js'
+import { coarseClock } from '../util/coarse-clock.js'
+import { checkKey, decodeValue, isMissMarker } from '../values.js'
 import type { OperationComponents } from './components.js'
+import type { NearEntry } from '../invalidation/near-cache.js'
 import type { Table } from '../store/index.js'
 import type { Value } from '../values.js'
 
@@ -23,6 +25,14 @@ interface Remembered {
 
 const UNDECODED: unique symbol = Symbol('undecoded')
 
+/** A near copy of a key another peer owns, and its value decoded once when that is safe to share. */
+interface Copy {
+  copy: NearEntry
+  value: Value | typeof UNDECODED
+}
+
+const shareable = (value: Value): Value | typeof UNDECODED => value === null || typeof value !== 'object' ? value : UNDECODED
+
 /**
  * The reads a peer answers alone, in one keyspace: its own entry while it
  * owns the key, else a fresh near copy. The hot path of `get` and `peek`:
@@ -35,18 +45,23 @@ export class LocalReads {
   private readonly c: LocalComponents
   private readonly keyspace: string
   private readonly closed: () => boolean
+  /** For expiry checks on hits (util/coarse-clock.ts). */
+  private readonly now: () => number
   private remembered = new Map<string, Remembered>()
+  private copies = new Map<string, Copy>()
 
   constructor (components: LocalComponents, keyspace: string, closed: () => boolean = () => false) {
     this.c = components
     this.keyspace = keyspace
     this.closed = closed
+    this.now = coarseClock(components.now)
     // Remembered only while owned: a new view may have given the key away.
     components.view.onChange(() => { this.forget() })
   }
 
   forget (): void {
     this.remembered = new Map()
+    this.copies = new Map()
   }
 
   /**
@@ -58,10 +73,12 @@ export class LocalReads {
   read (key: string): Value | undefined {
     const known = this.remembered.get(key)
     // An expired one is left to lookUp, whose store lookup removes it.
-    if (known !== undefined && known.table.current(known.slot, known.generation) && (known.expiresAt === 0 || known.expiresAt > this.c.now())) {
+    if (known !== undefined && known.table.current(known.slot, known.generation) && (known.expiresAt === 0 || known.expiresAt > this.now())) {
       known.table.use(known.slot)
       return known.value === UNDECODED ? decodeValue(known.table.view(known.slot)) : known.value
     }
+    const near = this.copies.get(key)
+    if (near !== undefined && this.c.near.hit(near.copy)) return near.value === UNDECODED ? decodeValue(near.copy.value) : near.value
     return this.lookUp(key)
   }
 
@@ -71,7 +88,14 @@ export class LocalReads {
     const { self, store, near, view, now } = this.c
     if (!view.owners(this.keyspace, key).includes(self)) {
       const copy = near.get(this.keyspace, key)
-      return copy != null && isFresh(copy, now()) ? decodeCached(copy.value) : undefined
+      if (copy == null || !isFresh(copy, now())) return undefined
+      const value = decodeValue(copy.value)
+      // One that turns stale with time is checked on every read, never remembered.
+      if (copy.staleAt == null || copy.staleAt === 0) {
+        if (this.copies.size >= MAX_REMEMBERED) this.copies = new Map()
+        this.copies.set(key, { copy, value: shareable(value) })
+      }
+      return value
     }
     const at = store.locate(this.keyspace, key)
     if (at === undefined) return undefined
@@ -88,7 +112,7 @@ export class LocalReads {
       slot,
       generation: table.generation(slot),
       expiresAt: table.expiresAt(slot),
-      value: value === null || typeof value !== 'object' ? value : UNDECODED
+      value: shareable(value)
     })
     return value
   }

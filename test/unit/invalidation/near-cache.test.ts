@@ -21,7 +21,7 @@ describe('NearCache', () => {
     const { near, clock } = setup()
     const e = entry(clock, 5n)
     near.set('users', 'k', e)
-    expect(near.get('users', 'k')).toBe(e)
+    expect(near.get('users', 'k')).toMatchObject(e)
     expect(near.get('orders', 'k')).toBeUndefined()
     expect(near.get('users', 'other')).toBeUndefined()
     expect(near.size).toBe(1)
@@ -222,4 +222,24 @@ describe('NearCache', () => {
     expect(near.get('s', 'fresh')).toBeDefined()
     expect(near.get('s', 'stale')).toBeUndefined()
   })
+
+  it('says whether a copy it returned is still a hit: not once it was replaced, invalidated, evicted or is too old', () => {
+    const { near, clock } = setup()
+    near.set('ks', 'k', entry(clock, 1n))
+    const first = near.get('ks', 'k')!
+    expect(near.hit(first)).toBe(true)
+    near.set('ks', 'k', entry(clock, 2n))
+    expect(near.hit(first)).toBe(false)
+    const second = near.get('ks', 'k')!
+    near.invalidate('ks', 'k', 3n)
+    expect(near.hit(second)).toBe(false)
+    near.set('ks', 'k', entry(clock, 4n))
+    const third = near.get('ks', 'k')!
+    const hits = near.hits
+    expect(near.hit(third)).toBe(true)
+    expect(near.hits).toBe(hits + 1)
+    clock.t += 10_001 // past maxStalenessMs
+    expect(near.hit(third)).toBe(false)
+  })
 })
+

@@ -78,6 +78,31 @@ describe('LocalReads', () => {
     expect(reads.read('k')).toBe('near')
   })
 
+  it('serves a remembered near copy only while the near cache holds it fresh', () => {
+    const { reads, view, c, clock } = setup()
+    view.own(['other'], 'k')
+    const copy = (value: string, version: bigint, extra: { expiresAt?: number, staleAt?: number } = {}): void => {
+      c.near.set('ks', 'k', { value: encodeValue(value, 1024), version, expiresAt: extra.expiresAt ?? 0, staleAt: extra.staleAt, owner: 'other', fetchedAt: clock.now })
+    }
+    copy('one', 1n)
+    expect(reads.read('k')).toBe('one')
+    const hits = c.near.hits
+    expect(reads.read('k')).toBe('one')
+    expect(c.near.hits).toBe(hits + 1)
+    copy('two', 2n)
+    expect(reads.read('k')).toBe('two')
+    c.near.invalidate('ks', 'k', 3n)
+    expect(reads.read('k')).toBeUndefined()
+    copy('four', 4n, { expiresAt: clock.now + 100 })
+    expect(reads.read('k')).toBe('four')
+    clock.now += 100
+    expect(reads.read('k')).toBeUndefined()
+    copy('five', 5n, { expiresAt: clock.now + 200, staleAt: clock.now + 50 })
+    expect(reads.read('k')).toBe('five')
+    clock.now += 50
+    expect(reads.read('k')).toBeUndefined()
+  })
+
   it('checks a key it has not remembered', () => {
     const { reads } = setup()
     expect(() => reads.read('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }))
