@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 
 const SUITES: Array<{ name: string, argv: string[], capS: number }> = [
   { name: '1 remote get/set', argv: [dist('./remote.js')], capS: 150 },
-  { name: '2 local/near hit', argv: [dist('./local.js')], capS: 60 },
+  { name: '2 local/near hit', argv: [dist('./local.js')], capS: 180 },
   { name: '3 invalidation', argv: [dist('./invalidation.js')], capS: 200 },
   { name: '4 balance and movement', argv: [dist('./ownership.js')], capS: 60 },
   { name: '5 memory', argv: [dist('./memory.js')], capS: 150 },

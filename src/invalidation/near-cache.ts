@@ -21,6 +21,10 @@ interface HeldEntry extends NearEntry {
   id: string
   /** Set when the copy leaves (evicted, replaced, invalidated, dropped): a reader that remembered it sees so. */
   dropped: boolean
+  /** NearCache.moves when it last went to the LRU's newest end. */
+  movedAt: number
+  /** Fresh before this epoch ms: the sooner of its expiry and its staleness limit. */
+  freshUntil: number
 }
 
 export interface NearCacheInit {
@@ -44,6 +48,10 @@ export class NearCache {
   private readonly now: () => number
   /** For hit(), which a remembered copy's every read calls (util/coarse-clock.ts). */
   private readonly hitNow: () => number
+  /** How many times a copy went to the LRU's newest end: by set, by get, by a hit that moved it. */
+  private moves = 0
+  /** hit() moves a copy only once this many moves passed it (see hit). */
+  private readonly moveAfter: number
   hits = 0
   misses = 0
 
@@ -51,6 +59,7 @@ export class NearCache {
     this.init = init
     this.now = init.now ?? Date.now
     this.hitNow = coarseClock(this.now)
+    this.moveAfter = Math.max(1, Math.floor(init.maxEntries / 2))
     if (init.maxEntries > 0) {
       this.entries = new LRUCache({ max: init.maxEntries, dispose: entry => { entry.dropped = true } })
       this.invalidated = new RecentMap(Math.max(1024, init.maxEntries))
@@ -74,6 +83,7 @@ export class NearCache {
       const now = this.now()
       if (now - entry.fetchedAt <= this.init.maxStalenessMs && (entry.expiresAt === 0 || entry.expiresAt > now)) {
         this.hits++
+        entry.movedAt = ++this.moves
         return entry
       }
       this.entries.delete(id)
@@ -90,20 +100,38 @@ export class NearCache {
     const known = this.entries.peek(id)
     if (known != null && known.version > entry.version) return
     // A value read off the wire is a view into its frame: kept alone, it would keep the whole frame.
-    this.entries.set(id, { ...entry, value: compacted(entry.value), id, dropped: false })
+    // Built field by field: every held copy has one shape, so hit() reads it without a lookup by name.
+    this.entries.set(id, {
+      value: compacted(entry.value),
+      version: entry.version,
+      expiresAt: entry.expiresAt,
+      staleAt: entry.staleAt,
+      owner: entry.owner,
+      fetchedAt: entry.fetchedAt,
+      id,
+      dropped: false,
+      movedAt: ++this.moves,
+      freshUntil: Math.min(entry.fetchedAt + this.init.maxStalenessMs + 1, entry.expiresAt === 0 ? Infinity : entry.expiresAt)
+    })
   }
 
   /**
    * A copy get() returned once, read again (local reads remember them): true,
-   * counted as a hit and as a use, while the cache still holds it and it is
-   * fresh. No id to build, one lookup.
+   * counted as a hit, while the cache still holds it and it is fresh. No id
+   * to build, and the LRU is touched only when the copy may be in its older
+   * half: a copy with fewer than maxEntries/2 moves since its own cannot be
+   * next to go (that takes maxEntries - 1 newer ones), so moving it again
+   * would change no eviction that is near. The price: recency among the
+   * newer half is as of each copy's last move, as memcached bumps an item at
+   * most once a minute.
    */
   hit (entry: NearEntry): boolean {
     const held = entry as HeldEntry
-    if (held.dropped || this.entries == null) return false
-    const now = this.hitNow()
-    if (now - held.fetchedAt > this.init.maxStalenessMs || (held.expiresAt !== 0 && held.expiresAt <= now)) return false
-    this.entries.get(held.id)
+    if (held.dropped || held.freshUntil <= this.hitNow()) return false
+    if (this.moves - held.movedAt >= this.moveAfter) {
+      this.entries!.get(held.id)
+      held.movedAt = ++this.moves
+    }
     this.hits++
     return true
   }

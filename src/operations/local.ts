@@ -12,23 +12,26 @@ export type LocalComponents = Pick<OperationComponents, 'self' | 'store' | 'near
 /** Keys remembered per keyspace before the memory starts afresh. */
 const MAX_REMEMBERED = 32_768
 
-/** Where a key this peer owns sits in the store, and its value decoded once when that is safe to share. */
-interface Remembered {
-  table: Table
-  slot: number
-  generation: number
-  /** The entry's, copied: while the generation holds, so does the expiry. */
-  expiresAt: number
-  /** A string, number, boolean or null, shared by every read; UNDECODED: an object or bytes, decoded afresh each time. */
-  value: Value | typeof UNDECODED
-}
-
 const UNDECODED: unique symbol = Symbol('undecoded')
 
-/** A near copy of a key another peer owns, and its value decoded once when that is safe to share. */
-interface Copy {
-  copy: NearEntry
-  value: Value | typeof UNDECODED
+/**
+ * What a read remembers of a key: where its entry sits in the store while
+ * this peer owns it, or else the near copy get() found; and the value
+ * decoded once when that is safe to share. One class for both, so the hit
+ * path sees one shape.
+ */
+class Remembered {
+  constructor (
+    /** The owned entry's table and slot; undefined for a near copy. */
+    readonly table: Table | undefined,
+    readonly slot: number,
+    readonly generation: number,
+    /** The entry's, copied: while the generation holds, so does the expiry. */
+    readonly expiresAt: number,
+    readonly copy: NearEntry | undefined,
+    /** A string, number, boolean or null, shared by every read; UNDECODED: an object or bytes, decoded afresh each time. */
+    readonly value: Value | typeof UNDECODED
+  ) {}
 }
 
 const shareable = (value: Value): Value | typeof UNDECODED => value === null || typeof value !== 'object' ? value : UNDECODED
@@ -45,15 +48,17 @@ export class LocalReads {
   private readonly c: LocalComponents
   private readonly keyspace: string
   private readonly closed: () => boolean
+  /** Held here as well as in `c`: on the hit path each property hop shows. */
+  private readonly near: LocalComponents['near']
   /** For expiry checks on hits (util/coarse-clock.ts). */
   private readonly now: () => number
   private remembered = new Map<string, Remembered>()
-  private copies = new Map<string, Copy>()
 
   constructor (components: LocalComponents, keyspace: string, closed: () => boolean = () => false) {
     this.c = components
     this.keyspace = keyspace
     this.closed = closed
+    this.near = components.near
     this.now = coarseClock(components.now)
     // Remembered only while owned: a new view may have given the key away.
     components.view.onChange(() => { this.forget() })
@@ -61,7 +66,6 @@ export class LocalReads {
 
   forget (): void {
     this.remembered = new Map()
-    this.copies = new Map()
   }
 
   /**
@@ -72,13 +76,18 @@ export class LocalReads {
    */
   read (key: string): Value | undefined {
     const known = this.remembered.get(key)
-    // An expired one is left to lookUp, whose store lookup removes it.
-    if (known !== undefined && known.table.current(known.slot, known.generation) && (known.expiresAt === 0 || known.expiresAt > this.now())) {
-      known.table.use(known.slot)
-      return known.value === UNDECODED ? decodeValue(known.table.view(known.slot)) : known.value
+    if (known !== undefined) {
+      const table = known.table
+      if (table !== undefined) {
+        // An expired one is left to lookUp, whose store lookup removes it.
+        if (table.current(known.slot, known.generation) && (known.expiresAt === 0 || known.expiresAt > this.now())) {
+          table.use(known.slot)
+          return known.value === UNDECODED ? decodeValue(table.view(known.slot)) : known.value
+        }
+      } else if (this.near.hit(known.copy!)) {
+        return known.value === UNDECODED ? decodeValue(known.copy!.value) : known.value
+      }
     }
-    const near = this.copies.get(key)
-    if (near !== undefined && this.c.near.hit(near.copy)) return near.value === UNDECODED ? decodeValue(near.copy.value) : near.value
     return this.lookUp(key)
   }
 
@@ -91,10 +100,7 @@ export class LocalReads {
       if (copy == null || !isFresh(copy, now())) return undefined
       const value = decodeValue(copy.value)
       // One that turns stale with time is checked on every read, never remembered.
-      if (copy.staleAt == null || copy.staleAt === 0) {
-        if (this.copies.size >= MAX_REMEMBERED) this.copies = new Map()
-        this.copies.set(key, { copy, value: shareable(value) })
-      }
+      if (copy.staleAt == null || copy.staleAt === 0) this.remember(key, new Remembered(undefined, -1, -1, 0, copy, shareable(value)))
       return value
     }
     const at = store.locate(this.keyspace, key)
@@ -106,15 +112,13 @@ export class LocalReads {
     const staleAt = table.staleAtOf(slot)
     if (staleAt !== undefined) return staleAt > now() ? decodeValue(bytes) : undefined
     const value = decodeValue(bytes)
-    if (this.remembered.size >= MAX_REMEMBERED) this.remembered = new Map()
-    this.remembered.set(key, {
-      table,
-      slot,
-      generation: table.generation(slot),
-      expiresAt: table.expiresAt(slot),
-      value: shareable(value)
-    })
+    this.remember(key, new Remembered(table, slot, table.generation(slot), table.expiresAt(slot), undefined, shareable(value)))
     return value
+  }
+
+  private remember (key: string, known: Remembered): void {
+    if (this.remembered.size >= MAX_REMEMBERED) this.remembered = new Map()
+    this.remembered.set(key, known)
   }
 }
 

@@ -241,5 +241,20 @@ describe('NearCache', () => {
     clock.t += 10_001 // past maxStalenessMs
     expect(near.hit(third)).toBe(false)
   })
-})
 
+  it('keeps a copy that hit() keeps reading, though it moves it in the LRU only once half the cache went past it', () => {
+    const { near, clock } = setup({ maxEntries: 4 })
+    for (const k of ['a', 'b', 'c', 'd']) near.set('ks', k, entry(clock, 1n))
+    const a = near.get('ks', 'a')!
+    for (let i = 0; i < 20; i++) {
+      near.set('ks', `new-${i}`, entry(clock, 1n))
+      expect(near.hit(a)).toBe(true)
+    }
+    expect(near.get('ks', 'a')).toBeDefined()
+    expect(near.size).toBe(4)
+    // Not read any more: it goes once four newer ones came.
+    for (let i = 0; i < 4; i++) near.set('ks', `later-${i}`, entry(clock, 1n))
+    expect(near.hit(a)).toBe(false)
+    expect(near.get('ks', 'a')).toBeUndefined()
+  })
+})
