@@ -4,6 +4,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { hash } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
 import { createCacheOn } from '../src/index.js'
 import { useTextHash } from '../src/ownership/ids.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
@@ -21,6 +22,8 @@ export async function createCache (options: CacheOptions = {}): Promise<MeshCach
       // The circuit transport only dials: it reaches browser tabs through their relay.
       transports: [tcp(), webSockets(), circuitRelayTransport()],
       addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
-    })
+    }),
+    // getaddrinfo: a headless service's A and AAAA records, /etc/hosts as well.
+    resolveDns: async name => (await lookup(name, { all: true })).map(found => found.address)
   }, options)
 }

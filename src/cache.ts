@@ -66,7 +66,7 @@ export class MeshCache extends EventTarget {
    * relay reservation, so the members it joins learn an address to reach it.
    */
   async start (beforeJoin?: () => Promise<void>): Promise<void> {
-    const { access, node, rpc, membership, invalidator, rebalance, options, streams } = this.parts
+    const { access, node, rpc, membership, discovery, invalidator, rebalance, options, streams } = this.parts
     // Protocols first, then the node (created stopped): no peer finds it half-ready.
     await access.start({
       self: this.peerId,
@@ -83,7 +83,9 @@ export class MeshCache extends EventTarget {
     await node.start()
     invalidator.start()
     membership.start()
-    const seeds = await dialSeeds({ self: this.peerId, dial: async (addr, opts) => node.dial(addr, opts), logger: node.logger }, options.bootstrap, options.requestTimeoutMs)
+    const bootstrapped = await dialSeeds({ self: this.peerId, dial: async (addr, opts) => node.dial(addr, opts), logger: node.logger }, options.bootstrap, options.requestTimeoutMs)
+    // Found peers are seeds too; finding none is how the first peer of a mesh starts.
+    const seeds = [...new Set([...bootstrapped, ...await discovery.start()])]
     await beforeJoin?.()
     if (await rebalance.join(seeds) === 0 && seeds.length > 0) {
       if (seeds.some(seed => rpc.refused(seed))) {
@@ -175,11 +177,12 @@ export class MeshCache extends EventTarget {
   }
 
   private async shutdown (): Promise<void> {
-    const { rebalance, membership, invalidator, rpc, access, ops, node, components } = this.parts
+    const { rebalance, membership, discovery, invalidator, rpc, access, ops, node, components } = this.parts
     this.state = 'stopping'
     this.parts.lifecycle.running = false
     ops.local.close()
     this.log('stopping')
+    discovery.stop()
     await rebalance.stop()
     await membership.stop()
     invalidator.stop()

@@ -12,14 +12,17 @@ import { buildParts } from './parts.js'
 import { gossipMacWith } from './util/envelope.js'
 import { createMeshNode } from './libp2p.js'
 import { resolveOptions } from './options.js'
+import { ErrorCodes, MeshCacheError } from './errors.js'
 import type { MeshNode, PlatformOptions } from './libp2p.js'
+import type { ResolveDns } from './membership/discovery.js'
 import type { CacheOptions, ResolvedOptions } from './options.js'
 
 export { MeshCache } from './cache.js'
 export type { CacheStatus, MemberStatus, KeyspaceOptions, InvalidateDetail, MemberLeaveDetail } from './cache.js'
 export { Keyspace } from './keyspace.js'
 export type { SetOptions, GetOrLoadOptions, SetManyEntry } from './keyspace.js'
-export type { CacheOptions, NearCacheOptions, LimitOptions } from './options.js'
+export type { CacheOptions, NearCacheOptions, LimitOptions, DiscoveryOptions } from './options.js'
+export type { ResolveDns } from './membership/discovery.js'
 export type { AccessStatus } from './access/access.js'
 export type { Loader } from './operations/components.js'
 export type { Value, JsonValue } from './values.js'
@@ -37,6 +40,8 @@ export interface Platform {
   beforeJoin?: (node: MeshNode) => Promise<void>
   /** Runs once the cache has joined. */
   started?: (cache: MeshCache) => void
+  /** The platform's resolver for `discovery.dns`; without one, dns names are refused. */
+  resolveDns?: ResolveDns
 }
 
 /**
@@ -45,6 +50,10 @@ export interface Platform {
  */
 export async function createCacheOn (platform: Platform, options: CacheOptions = {}): Promise<MeshCache> {
   const resolved = resolveOptions(options)
+  resolved.discovery.resolve ??= platform.resolveDns
+  if (resolved.discovery.dns.length > 0 && resolved.discovery.resolve === undefined) {
+    throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'discovery.dns needs a resolver: this platform has none (give discovery.resolve, or use Node)')
+  }
   // The secret becomes a key here and lives on only inside the MACs' closures (handshake, gossip).
   const key = options.secret !== undefined ? await deriveKey(options.secret, resolved.mesh) : undefined
   const mac = key != null ? macWith(key) : undefined

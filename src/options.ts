@@ -1,8 +1,10 @@
 import { ErrorCodes, MeshCacheError } from './errors.js'
 import { DEFAULT_VIRTUAL_IDS } from './ownership/index.js'
+import { parseDnsTarget } from './membership/discovery.js'
 import { closestName } from './util/closest-name.js'
 import { checkName, checkTtl } from './values.js'
 import type { MeshServices } from './libp2p.js'
+import type { ResolveDns } from './membership/discovery.js'
 import type { Role } from './membership/member.js'
 import type { Loader } from './operations/components.js'
 import type { Libp2pOptions } from 'libp2p'
@@ -21,18 +23,38 @@ export interface LimitOptions {
   maxInvalidationsPerSecond?: number
 }
 
+export interface DiscoveryOptions {
+  /**
+   * Node only: DNS names whose A/AAAA records are peers (a Kubernetes
+   * headless service), as `name` or `name:port` (default port 4001). Dialled
+   * at start and every `intervalMs`; they only find peers, the secret still
+   * decides who is a member.
+   */
+  dns?: string[]
+  /** How often the names are resolved and new addresses dialled. Default 10 000 ms. */
+  intervalMs?: number
+  /** Resolves a name to IP addresses; default the platform's (Node: the system resolver). */
+  resolve?: ResolveDns
+}
+
+/** The port a `discovery.dns` name without one is dialled on: the relay's default. */
+export const DEFAULT_DNS_PORT = 4001
+
 /*
  * The names each level of options knows. Typed as records of the interfaces'
  * keys, so TypeScript flags a name missing here or one the interface lacks.
  */
 const NEAR_CACHE_OPTIONS: Record<keyof NearCacheOptions, true> = { maxEntries: true, maxStalenessMs: true }
 const LIMIT_OPTIONS: Record<keyof LimitOptions, true> = { maxInFlightPerPeer: true, maxInvalidationsPerSecond: true }
+const DISCOVERY_OPTIONS: Record<keyof DiscoveryOptions, true> = { dns: true, intervalMs: true, resolve: true }
 
 export interface CacheOptions {
   /** Mesh name; peers of other meshes are ignored. Default 'default'. */
   mesh?: string
-  /** Multiaddrs of relay / seed peers; none = the first peer of a mesh. */
+  /** Multiaddrs of relay / seed peers (`/dnsaddr/` too); none = the first peer of a mesh. */
   bootstrap?: string[]
+  /** Ways to find peers besides `bootstrap`. */
+  discovery?: DiscoveryOptions
   /** Node only: addresses to listen on. Default /ip4/0.0.0.0/tcp/0 and /ip4/0.0.0.0/tcp/0/ws. */
   listen?: string[]
   /** Owners per key, 1..5. Default 2. */
@@ -72,6 +94,7 @@ export interface CacheOptions {
 const CACHE_OPTIONS: Record<keyof CacheOptions, true> = {
   mesh: true,
   bootstrap: true,
+  discovery: true,
   listen: true,
   replicas: true,
   virtualIds: true,
@@ -110,8 +133,9 @@ export type Libp2pOverrides = Partial<Omit<Libp2pOptions<MeshServices>, 'service
 }
 
 /** The secret is not in here: it is turned into a key once (createCacheOn) and kept nowhere else. */
-export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen' | 'secret' | 'limits'>> & {
+export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen' | 'secret' | 'limits' | 'discovery'>> & {
   nearCache: Required<NearCacheOptions>
+  discovery: Required<Omit<DiscoveryOptions, 'resolve'>> & Pick<DiscoveryOptions, 'resolve'>
   limits: Required<LimitOptions>
   libp2p: Libp2pOverrides
   listen?: string[]
@@ -130,12 +154,15 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
   checkNames(options.nearCache, NEAR_CACHE_OPTIONS, 'nearCache.')
   checkObject(options.limits, 'limits', true)
   checkNames(options.limits, LIMIT_OPTIONS, 'limits.')
+  checkObject(options.discovery, 'discovery', true)
+  checkNames(options.discovery, DISCOVERY_OPTIONS, 'discovery.')
   // libp2p's own options: only the group is ours to check, not what is in it.
   checkObject(options.libp2p, 'libp2p', true)
   checkSecret(options.secret)
   const resolved: ResolvedOptions = {
     mesh: options.mesh ?? 'default',
     bootstrap: options.bootstrap ?? [],
+    discovery: { dns: options.discovery?.dns ?? [], intervalMs: options.discovery?.intervalMs ?? 10_000, resolve: options.discovery?.resolve },
     listen: options.listen,
     replicas: options.replicas ?? 2,
     virtualIds: options.virtualIds ?? DEFAULT_VIRTUAL_IDS,
@@ -174,7 +201,16 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
   if (!Array.isArray(resolved.bootstrap) || !resolved.bootstrap.every(a => typeof a === 'string')) {
     invalid('bootstrap must be an array of multiaddr strings')
   }
+  checkDiscovery(resolved.discovery)
   return resolved
+}
+
+function checkDiscovery ({ dns, intervalMs, resolve }: ResolvedOptions['discovery']): void {
+  if (!Array.isArray(dns) || !dns.every(name => typeof name === 'string' && parseDnsTarget(name, DEFAULT_DNS_PORT) !== undefined)) {
+    invalid('discovery.dns must be an array of host names, each as name or name:port (port 1-65535)')
+  }
+  integer('discovery.intervalMs', intervalMs, 100, 3_600_000)
+  if (resolve !== undefined && typeof resolve !== 'function') invalid('discovery.resolve must be a function')
 }
 
 /**

@@ -7,6 +7,7 @@ import { Invalidator } from './invalidation/invalidator.js'
 import { NearCache } from './invalidation/near-cache.js'
 import { OncePerVersion } from './invalidation/once.js'
 import { gossipOf, isRelayed } from './libp2p.js'
+import { DnsDiscovery } from './membership/discovery.js'
 import { Liveness } from './membership/liveness.js'
 import { Membership } from './membership/membership.js'
 import { FanOut } from './operations/fan-out.js'
@@ -28,6 +29,7 @@ import { entryId } from './values.js'
 import type { MeshNode } from './libp2p.js'
 import type { GossipMac } from './util/envelope.js'
 import type { OperationComponents } from './operations/components.js'
+import { DEFAULT_DNS_PORT } from './options.js'
 import type { ResolvedOptions } from './options.js'
 import type { Op } from './protocol/frame.js'
 import type { OpHandler, RpcComponents } from './protocol/rpc.js'
@@ -39,6 +41,7 @@ export interface Parts {
   access: Access
   components: OperationComponents
   membership: Membership
+  discovery: DnsDiscovery
   invalidator: Invalidator
   rpc: Rpc
   ownership: Ownership
@@ -209,5 +212,14 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     if (!isRelayed(evt.detail.remoteAddr) && node.getConnections(peer).some(c => isRelayed(c.remoteAddr))) rpc.retire(peer.toString())
   })
   const channels = new Channels({ gossip, logger }, options)
-  return { node, options, access, components, membership, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle, streams }
+  const discovery = new DnsDiscovery({
+    self,
+    dial: async (addr, opts) => node.dial(addr, opts),
+    connected: peer => node.getConnections(peerIdFromString(peer)).length > 0,
+    ownAddresses: () => node.getMultiaddrs().map(String),
+    // createCacheOn refuses dns names on a platform without a resolver.
+    resolve: options.discovery.resolve ?? (async () => []),
+    logger
+  }, { names: options.discovery.dns, defaultPort: DEFAULT_DNS_PORT, intervalMs: options.discovery.intervalMs, timeoutMs: options.requestTimeoutMs })
+  return { node, options, access, components, membership, discovery, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle, streams }
 }

@@ -79,4 +79,19 @@ describe('meshcache peer', () => {
     expect(await terminate(relay)).toEqual({ code: 0, signal: null })
   })
 
+  it('--dns finds the relay through the system resolver (localhost: 127.0.0.1), on the port given', async () => {
+    const mesh = meshName('dns')
+    const relay = await startServer(relayArgs(join(scratch, 'dns-relay.key'), mesh), { expectAddrs: 2 })
+    const port = /\/tcp\/(\d+)\//.exec(tcpAddr(relay))![1]
+    const peer = await startServer(['peer', '--dns', `localhost:${port}`, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '0', '--mesh', mesh])
+    await retry(async () => {
+      const status = JSON.parse((await run(['status', '--api', peer.api!])).stdout) as { members: Array<{ peerId: string }> }
+      expect(status.members.map(m => m.peerId).sort()).toEqual([relay.peerId, peer.peerId].sort())
+    })
+    const bad = await run(['peer', '--dns', 'not a name', '--listen', '/ip4/127.0.0.1/tcp/0', '--mesh', mesh])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/discovery\.dns/)
+    expect(await terminate(peer)).toEqual({ code: 0, signal: null })
+    expect(await terminate(relay)).toEqual({ code: 0, signal: null })
+  })
 })
