@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 // Fault tests kill and start peer processes and time what they see: run with
 // other files on 2 cores they measured the load, not meshcache (the churn
 // test managed half its kills and starts in CI). They run last, one at a time.
-const ALONE = ['test/faults/**/*.test.ts', 'test/mesh/merge.test.ts']
+const ALONE = ['test/faults/**/*.test.ts', 'test/mesh/merge.test.ts', 'test/mesh/mdns.test.ts']
 
 export default defineConfig({
   test: {

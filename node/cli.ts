@@ -29,8 +29,10 @@ const integer = (name: string) => (value: string): number => {
 }
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 const dnsOption = (): Option => new Option('--dns <name>', 'find peers through this DNS name\'s A/AAAA records, as name or name:port (port default 4001; repeatable)').argParser(collect)
-/** `--dns` names as createCache's discovery option. */
-const discoveryOf = (dns: string[] | undefined): { discovery?: { dns: string[] } } => dns != null ? { discovery: { dns } } : {}
+const mdnsOption = (): Option => new Option('--mdns', 'find peers on the local network by multicast DNS')
+/** `--dns` names and `--mdns` as createCache's discovery option. */
+const discoveryOf = ({ dns, mdns }: { dns?: string[], mdns?: boolean }): { discovery?: { dns: string[], mdns: boolean } } =>
+  dns != null || mdns === true ? { discovery: { dns: dns ?? [], mdns: mdns === true } } : {}
 /** The environment variable keeps the secret out of `ps` and shell history; the flag is for quick trials. */
 const secretOption = (): Option => new Option('--secret <secret>', 'mesh secret: only peers that prove it may join (prefer the environment variable)').env('MESHCACHE_SECRET')
 
@@ -42,9 +44,10 @@ program.command('relay')
   .option('--mesh <name>', 'mesh name', 'default')
   .option('--max-reservations <n>', 'browser tabs that may hold a relay reservation at once', integer('--max-reservations'), 1000)
   .addOption(dnsOption())
+  .addOption(mdnsOption())
   .addOption(secretOption())
-  .action(async (opts: { listen?: string[], http?: number, keyFile: string, mesh: string, maxReservations: number, dns?: string[], secret?: string }) => {
-    const cache = await startRelay({ mesh: opts.mesh, listen: opts.listen, keyFile: opts.keyFile, maxReservations: opts.maxReservations, secret: opts.secret, ...discoveryOf(opts.dns) })
+  .action(async (opts: { listen?: string[], http?: number, keyFile: string, mesh: string, maxReservations: number, dns?: string[], mdns?: boolean, secret?: string }) => {
+    const cache = await startRelay({ mesh: opts.mesh, listen: opts.listen, keyFile: opts.keyFile, maxReservations: opts.maxReservations, secret: opts.secret, ...discoveryOf(opts) })
     await serve(cache, opts.http)
   })
 
@@ -58,8 +61,9 @@ program.command('peer')
   .option('--replicas <n>', 'owners per key (1-5)', integer('--replicas'), 2)
   .addOption(new Option('--role <role>', 'owner or client').choices(['owner', 'client']).default('owner'))
   .addOption(dnsOption())
+  .addOption(mdnsOption())
   .addOption(secretOption())
-  .action(async (opts: { bootstrap?: string[], listen?: string[], http?: number, keyFile?: string, mesh: string, replicas: number, role: 'owner' | 'client', dns?: string[], secret?: string }) => {
+  .action(async (opts: { bootstrap?: string[], listen?: string[], http?: number, keyFile?: string, mesh: string, replicas: number, role: 'owner' | 'client', dns?: string[], mdns?: boolean, secret?: string }) => {
     const privateKey = opts.keyFile != null ? await loadOrCreateKey(opts.keyFile) : undefined
     const cache = await createCache({
       mesh: opts.mesh,
@@ -68,7 +72,7 @@ program.command('peer')
       replicas: opts.replicas,
       role: opts.role,
       secret: opts.secret,
-      ...discoveryOf(opts.dns),
+      ...discoveryOf(opts),
       libp2p: privateKey != null ? { privateKey } : {}
     })
     await serve(cache, opts.http)

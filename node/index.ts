@@ -1,6 +1,7 @@
 // The polyfill must run before libp2p's modules are evaluated: keep it first.
 import './polyfill.js'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { mdns } from '@libp2p/mdns'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { hash } from 'node:crypto'
@@ -24,6 +25,7 @@ export async function createCache (options: CacheOptions = {}): Promise<MeshCach
       addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
     }),
     // getaddrinfo: a headless service's A and AAAA records, /etc/hosts as well.
+    mdns: serviceTag => mdns({ serviceTag }),
     resolveDns: async name => (await lookup(name, { all: true })).map(found => found.address)
   }, options)
 }

@@ -11,7 +11,7 @@ import { MeshCache } from './cache.js'
 import { buildParts } from './parts.js'
 import { gossipMacWith } from './util/envelope.js'
 import { createMeshNode } from './libp2p.js'
-import { resolveOptions } from './options.js'
+import { MDNS_SERVICE_TAG, resolveOptions } from './options.js'
 import { ErrorCodes, MeshCacheError } from './errors.js'
 import type { MeshNode, PlatformOptions } from './libp2p.js'
 import type { ResolveDns } from './membership/discovery.js'
@@ -42,6 +42,8 @@ export interface Platform {
   started?: (cache: MeshCache) => void
   /** The platform's resolver for `discovery.dns`; without one, dns names are refused. */
   resolveDns?: ResolveDns
+  /** The platform's mDNS discovery service for `discovery.mdns`; without one, mdns is refused. */
+  mdns?: (serviceTag: string) => NonNullable<PlatformOptions['peerDiscovery']>[number]
 }
 
 /**
@@ -54,6 +56,9 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
   if (resolved.discovery.dns.length > 0 && resolved.discovery.resolve === undefined) {
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'discovery.dns needs a resolver: this platform has none (give discovery.resolve, or use Node)')
   }
+  if (resolved.discovery.mdns && platform.mdns === undefined) {
+    throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'discovery.mdns is for Node peers: this platform has no mDNS')
+  }
   // The secret becomes a key here and lives on only inside the MACs' closures (handshake, gossip).
   const key = options.secret !== undefined ? await deriveKey(options.secret, resolved.mesh) : undefined
   const mac = key != null ? macWith(key) : undefined
@@ -65,7 +70,9 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
     penalties: new Penalties(),
     maxInvalidationsPerSecond: resolved.limits.maxInvalidationsPerSecond
   })
-  const node = await createMeshNode(resolved.mesh, platform.options(resolved), resolved.libp2p, {
+  const platformOptions = platform.options(resolved)
+  if (resolved.discovery.mdns) platformOptions.peerDiscovery = [...(platformOptions.peerDiscovery ?? []), platform.mdns!(MDNS_SERVICE_TAG)]
+  const node = await createMeshNode(resolved.mesh, platformOptions, resolved.libp2p, {
     score: peer => access.score(peer),
     gater: banGater(peer => access.banned(peer))
   })

@@ -42,7 +42,7 @@ export type MeshServices = {
 export type MeshNode = Libp2p<MeshServices>
 
 /** What a platform entry (node/ or browser/) brings: its transports and addresses. */
-export type PlatformOptions = Pick<Libp2pOptions<MeshServices>, 'transports' | 'addresses' | 'connectionGater' | 'connectionManager'>
+export type PlatformOptions = Pick<Libp2pOptions<MeshServices>, 'transports' | 'addresses' | 'connectionGater' | 'connectionManager' | 'peerDiscovery'>
 
 /** How the access layer (src/access/) steers the stack: a gossip score per peer and a gater for banned peers. */
 export interface NodeGuard {

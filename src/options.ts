@@ -31,6 +31,8 @@ export interface DiscoveryOptions {
    * decides who is a member.
    */
   dns?: string[]
+  /** Node only: find peers on the local network by multicast DNS (service `_meshcache._udp.local`). Default false. */
+  mdns?: boolean
   /** How often the names are resolved and new addresses dialled. Default 10 000 ms. */
   intervalMs?: number
   /** Resolves a name to IP addresses; default the platform's (Node: the system resolver). */
@@ -40,13 +42,16 @@ export interface DiscoveryOptions {
 /** The port a `discovery.dns` name without one is dialled on: the relay's default. */
 export const DEFAULT_DNS_PORT = 4001
 
+/** Not libp2p's `_p2p._udp.local`: a LAN's other libp2p nodes (IPFS, say) are none of ours to dial. */
+export const MDNS_SERVICE_TAG = '_meshcache._udp.local'
+
 /*
  * The names each level of options knows. Typed as records of the interfaces'
  * keys, so TypeScript flags a name missing here or one the interface lacks.
  */
 const NEAR_CACHE_OPTIONS: Record<keyof NearCacheOptions, true> = { maxEntries: true, maxStalenessMs: true }
 const LIMIT_OPTIONS: Record<keyof LimitOptions, true> = { maxInFlightPerPeer: true, maxInvalidationsPerSecond: true }
-const DISCOVERY_OPTIONS: Record<keyof DiscoveryOptions, true> = { dns: true, intervalMs: true, resolve: true }
+const DISCOVERY_OPTIONS: Record<keyof DiscoveryOptions, true> = { dns: true, mdns: true, intervalMs: true, resolve: true }
 
 export interface CacheOptions {
   /** Mesh name; peers of other meshes are ignored. Default 'default'. */
@@ -162,7 +167,7 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
   const resolved: ResolvedOptions = {
     mesh: options.mesh ?? 'default',
     bootstrap: options.bootstrap ?? [],
-    discovery: { dns: options.discovery?.dns ?? [], intervalMs: options.discovery?.intervalMs ?? 10_000, resolve: options.discovery?.resolve },
+    discovery: { dns: options.discovery?.dns ?? [], mdns: options.discovery?.mdns ?? false, intervalMs: options.discovery?.intervalMs ?? 10_000, resolve: options.discovery?.resolve },
     listen: options.listen,
     replicas: options.replicas ?? 2,
     virtualIds: options.virtualIds ?? DEFAULT_VIRTUAL_IDS,
@@ -205,7 +210,8 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
   return resolved
 }
 
-function checkDiscovery ({ dns, intervalMs, resolve }: ResolvedOptions['discovery']): void {
+function checkDiscovery ({ dns, mdns, intervalMs, resolve }: ResolvedOptions['discovery']): void {
+  if (typeof mdns !== 'boolean') invalid('discovery.mdns must be a boolean')
   if (!Array.isArray(dns) || !dns.every(name => typeof name === 'string' && parseDnsTarget(name, DEFAULT_DNS_PORT) !== undefined)) {
     invalid('discovery.dns must be an array of host names, each as name or name:port (port 1-65535)')
   }

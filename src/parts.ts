@@ -7,7 +7,7 @@ import { Invalidator } from './invalidation/invalidator.js'
 import { NearCache } from './invalidation/near-cache.js'
 import { OncePerVersion } from './invalidation/once.js'
 import { gossipOf, isRelayed } from './libp2p.js'
-import { DnsDiscovery } from './membership/discovery.js'
+import { DnsDiscovery, FoundPeers } from './membership/discovery.js'
 import { Liveness } from './membership/liveness.js'
 import { Membership } from './membership/membership.js'
 import { FanOut } from './operations/fan-out.js'
@@ -221,5 +221,13 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
     resolve: options.discovery.resolve ?? (async () => []),
     logger
   }, { names: options.discovery.dns, defaultPort: DEFAULT_DNS_PORT, intervalMs: options.discovery.intervalMs, timeoutMs: options.requestTimeoutMs })
+  const found = new FoundPeers({
+    self,
+    dial: async peer => node.dial(peerIdFromString(peer)),
+    connected: peer => node.getConnections(peerIdFromString(peer)).length > 0,
+    logger
+  })
+  // Only for the discovery services the options turned on: nothing else should make this peer dial.
+  if (options.discovery.mdns) node.addEventListener('peer:discovery', event => { found.found(event.detail.id.toString()) })
   return { node, options, access, components, membership, discovery, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle, streams }
 }

@@ -108,3 +108,35 @@ export class DnsDiscovery {
     }
   }
 }
+
+export interface FoundPeersComponents {
+  self: string
+  /** Dials the peer at the addresses libp2p's peer store holds for it. */
+  dial: (peer: string) => Promise<unknown>
+  connected: (peer: string) => boolean
+  logger: ComponentLogger
+}
+
+/**
+ * Peers a libp2p discovery service announced (mDNS on a LAN): libp2p 2 only
+ * puts them in its peer store, so each one not yet connected is dialled
+ * here, once at a time. A connected peer becomes a member the way any does.
+ */
+export class FoundPeers {
+  private readonly c: FoundPeersComponents
+  private readonly dialling = new Set<string>()
+  private readonly log
+
+  constructor (components: FoundPeersComponents) {
+    this.c = components
+    this.log = components.logger.forComponent('meshcache:discovery')
+  }
+
+  found (peer: string): void {
+    if (peer === this.c.self || this.dialling.has(peer) || this.c.connected(peer)) return
+    this.dialling.add(peer)
+    this.c.dial(peer).then(() => { this.log('dialled %s, found by discovery', peer) }, (err: Error) => {
+      this.log.trace('%s, found by discovery, not reached: %s', peer, err.message)
+    }).finally(() => { this.dialling.delete(peer) })
+  }
+}

@@ -4,7 +4,8 @@
  * listen on the same port on each, as two pods behind one service would.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { createCache } from '../../node/index.js'
+import { tcp } from '@libp2p/tcp'
+import { createCache, createCacheOn } from '../../node/index.js'
 import { FAST, LOOPBACK, waitFor, waitForMembership } from '../helpers/cluster.js'
 import type { CacheOptions, MeshCache } from '../../node/index.js'
 
@@ -99,8 +100,14 @@ describe('discovery.dns', () => {
     await waitFor(() => calls >= 3, 5_000, 'more resolution rounds')
   })
 
+  it('is refused, with the option named, on a platform with no resolver or no mDNS', async () => {
+    const bare = { options: () => ({ transports: [tcp()], addresses: { listen: LOOPBACK } }) }
+    await expect(createCacheOn(bare, { discovery: { dns: ['svc.test'] } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('discovery.dns') })
+    await expect(createCacheOn(bare, { discovery: { mdns: true } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('discovery.mdns') })
+  })
+
   it('refuses names that are not host names, ports out of range and unknown discovery options', async () => {
-    for (const discovery of [{ dns: ['not a name'] }, { dns: ['svc.test:70000'] }, { dns: 'svc.test' }, { dsn: ['svc.test'] }, { dns: [], intervalMs: 5 }]) {
+    for (const discovery of [{ dns: ['not a name'] }, { dns: ['svc.test:70000'] }, { dns: 'svc.test' }, { dsn: ['svc.test'] }, { dns: [], intervalMs: 5 }, { mdns: 'yes' }]) {
       await expect(createCache({ ...FAST, listen: LOOPBACK, discovery } as unknown as CacheOptions)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
     }
   })

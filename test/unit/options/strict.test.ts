@@ -101,7 +101,7 @@ describe('resolveOptions: unknown names', () => {
     const options: Required<CacheOptions> = {
       mesh: 'orders',
       bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWExample'],
-      discovery: { dns: ['meshcache.default.svc.cluster.local:4001', 'peers.test'], intervalMs: 5_000, resolve: async () => [] },
+      discovery: { dns: ['meshcache.default.svc.cluster.local:4001', 'peers.test'], mdns: true, intervalMs: 5_000, resolve: async () => [] },
       listen: ['/ip4/127.0.0.1/tcp/0'],
       replicas: 3,
       virtualIds: 16,
