@@ -1,6 +1,6 @@
 import { defaultLogger } from '@libp2p/logger'
 import { describe, expect, it } from 'vitest'
-import { DnsDiscovery, parseDnsTarget } from '../../../src/membership/discovery.js'
+import { DnsDiscovery, FoundPeers, parseDnsTarget } from '../../../src/membership/discovery.js'
 import type { DnsDiscoveryComponents } from '../../../src/membership/discovery.js'
 
 describe('parseDnsTarget', () => {
@@ -50,5 +50,28 @@ describe('DnsDiscovery', () => {
     connected.clear()
     await new Promise(resolve => setTimeout(resolve, 100))
     expect(dialled).toHaveLength(2)
+  })
+})
+
+describe('FoundPeers', () => {
+  it('dials a found peer unless it is this one, connected, or already being dialled; a failed dial may be tried again', async () => {
+    const dialled: string[] = []
+    let fail = true
+    const found = new FoundPeers({
+      self: 'me',
+      dial: async peer => {
+        dialled.push(peer)
+        await new Promise(resolve => setTimeout(resolve, 10))
+        if (fail) throw new Error('refused')
+      },
+      connected: peer => peer === 'linked',
+      logger: defaultLogger()
+    })
+    for (const peer of ['me', 'linked', 'new', 'new']) found.found(peer)
+    expect(dialled).toEqual(['new'])
+    await new Promise(resolve => setTimeout(resolve, 30))
+    fail = false
+    found.found('new')
+    expect(dialled).toEqual(['new', 'new'])
   })
 })
