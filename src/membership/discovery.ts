@@ -51,6 +51,8 @@ export class DnsDiscovery {
   private readonly reachedAt = new Map<string, string>()
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly stopping = new AbortController()
+  /** A round outlasting the interval (slow lookups, dial timeouts) is not joined by the next. */
+  private inRound = false
 
   constructor (components: DnsDiscoveryComponents, init: DnsDiscoveryInit) {
     this.c = components
@@ -64,7 +66,9 @@ export class DnsDiscovery {
     if (this.targets.length === 0) return []
     const reached = await this.round()
     this.timer = setInterval(() => {
-      this.round().catch((err: Error) => { this.log.error('a discovery round failed: %e', err) })
+      if (this.inRound) return
+      this.inRound = true
+      this.round().catch((err: Error) => { this.log.error('a discovery round failed: %e', err) }).finally(() => { this.inRound = false })
     }, this.init.intervalMs)
     return reached
   }
