@@ -6,7 +6,10 @@ import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { hash } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
+import { defaultLogger } from '@libp2p/logger'
 import { createCacheOn } from '../src/index.js'
+import { resolveOptions } from '../src/options.js'
+import { openStore } from './persist.js'
 import { useTextHash } from '../src/ownership/ids.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
 
@@ -16,16 +19,30 @@ useTextHash(text => hash('sha256', text, 'buffer'))
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
 
-/** Starts a Node peer: TCP and WebSockets, listening on `listen`, and joins its mesh. */
+/**
+ * Starts a Node peer: TCP and WebSockets, listening on `listen`, and joins
+ * its mesh. With `persist`, its directory is opened first (node/persist.ts):
+ * the store loads from it and the peer takes the identity kept there.
+ */
 export async function createCache (options: CacheOptions = {}): Promise<MeshCache> {
-  return createCacheOn({
-    options: resolved => ({
-      // The circuit transport only dials: it reaches browser tabs through their relay.
-      transports: [tcp(), webSockets(), circuitRelayTransport()],
-      addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
-    }),
-    // getaddrinfo: a headless service's A and AAAA records, /etc/hosts as well.
-    mdns: serviceTag => mdns({ serviceTag }),
-    resolveDns: async name => (await lookup(name, { all: true })).map(found => found.address)
-  }, options)
+  // Options are checked before the directory is touched: a bad one leaves nothing behind.
+  const { persist } = resolveOptions(options)
+  const opened = persist !== undefined ? await openStore(persist.path, options.libp2p?.logger ?? defaultLogger()) : undefined
+  try {
+    return await createCacheOn({
+      options: resolved => ({
+        // The circuit transport only dials: it reaches browser tabs through their relay.
+        transports: [tcp(), webSockets(), circuitRelayTransport()],
+        addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
+      }),
+      mdns: serviceTag => mdns({ serviceTag }),
+      // getaddrinfo: a headless service's A and AAAA records, /etc/hosts as well.
+      resolveDns: async name => (await lookup(name, { all: true })).map(found => found.address),
+      persist: opened?.db
+    }, opened === undefined ? options : { ...options, libp2p: { privateKey: opened.privateKey, ...options.libp2p } })
+  } catch (err) {
+    // A start that failed before the cache took the database leaves it to us; closing twice is harmless.
+    await opened?.db.close().catch(() => {})
+    throw err
+  }
 }

@@ -66,7 +66,9 @@ export class MeshCache extends EventTarget {
    * relay reservation, so the members it joins learn an address to reach it.
    */
   async start (beforeJoin?: () => Promise<void>): Promise<void> {
-    const { access, node, rpc, membership, discovery, invalidator, rebalance, options, streams } = this.parts
+    const { access, node, rpc, membership, discovery, persister, invalidator, rebalance, options, streams } = this.parts
+    // What was on disk is in the store before anyone can ask for it, and before the join reconciles it with the mesh.
+    await persister?.load()
     // Protocols first, then the node (created stopped): no peer finds it half-ready.
     await access.start({
       self: this.peerId,
@@ -161,8 +163,8 @@ export class MeshCache extends EventTarget {
   }
 
   async status (): Promise<CacheStatus> {
-    const { components, membership, invalidator, access, options, lifecycle } = this.parts
-    return statusOf({ ...components, membership, invalidator, access }, options.mesh, lifecycle.startedAt)
+    const { components, membership, invalidator, access, persister, options, lifecycle } = this.parts
+    return statusOf({ ...components, membership, invalidator, access, persister }, options.mesh, lifecycle.startedAt)
   }
 
   /** Keys this peer holds in a keyspace (introspection for operators and tests). */
@@ -177,12 +179,14 @@ export class MeshCache extends EventTarget {
   }
 
   private async shutdown (): Promise<void> {
-    const { rebalance, membership, discovery, invalidator, rpc, access, ops, node, components } = this.parts
+    const { rebalance, membership, discovery, persister, invalidator, rpc, access, ops, node, components } = this.parts
     this.state = 'stopping'
     this.parts.lifecycle.running = false
     ops.local.close()
     this.log('stopping')
     discovery.stop()
+    // Before the hand-off, which drops what it hands over: the disk keeps what this peer held, for its restart.
+    await persister?.stop()
     await rebalance.stop()
     await membership.stop()
     invalidator.stop()

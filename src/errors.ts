@@ -32,6 +32,8 @@ export const ErrorCodes = {
   REMOTE: 'ERR_REMOTE',
   /** A mesh secret is set and the peer did not prove it (or this peer could not prove it to the peer). */
   UNAUTHORIZED: 'ERR_UNAUTHORIZED',
+  /** `persist`: the directory is not a meshcache store, or its database would not open or read. */
+  PERSIST: 'ERR_PERSIST',
   /** A peer went over a limit (requests in flight, invalidations per second): it is reset and penalized. */
   LIMIT_EXCEEDED: 'ERR_LIMIT_EXCEEDED'
 } as const

@@ -15,6 +15,7 @@ import { MDNS_SERVICE_TAG, resolveOptions } from './options.js'
 import { ErrorCodes, MeshCacheError } from './errors.js'
 import type { MeshNode, PlatformOptions } from './libp2p.js'
 import type { ResolveDns } from './membership/discovery.js'
+import type { PersistDb } from './persist/persister.js'
 import type { CacheOptions, ResolvedOptions } from './options.js'
 
 export { MeshCache } from './cache.js'
@@ -42,6 +43,8 @@ export interface Platform {
   started?: (cache: MeshCache) => void
   /** The platform's resolver for `discovery.dns`; without one, dns names are refused. */
   resolveDns?: ResolveDns
+  /** The database `persist` opened (the Node entry opens it); the cache closes it when it stops. */
+  persist?: PersistDb
   /** The platform's mDNS discovery service for `discovery.mdns`; without one, mdns is refused. */
   mdns?: (serviceTag: string) => NonNullable<PlatformOptions['peerDiscovery']>[number]
 }
@@ -55,6 +58,9 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
   resolved.discovery.resolve ??= platform.resolveDns
   if (resolved.discovery.dns.length > 0 && resolved.discovery.resolve === undefined) {
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'discovery.dns needs a resolver: this platform has none (give discovery.resolve, or use Node)')
+  }
+  if (resolved.persist !== undefined && platform.persist === undefined) {
+    throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'persist is for Node peers: this platform opened no database')
   }
   if (resolved.discovery.mdns && platform.mdns === undefined) {
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'discovery.mdns is for Node peers: this platform has no mDNS')
@@ -76,7 +82,7 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
     score: peer => access.score(peer),
     gater: banGater(peer => access.banned(peer))
   })
-  const cache = new MeshCache(buildParts(node, resolved, access, gossipMac))
+  const cache = new MeshCache(buildParts(node, resolved, access, gossipMac, platform.persist))
   try {
     await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(node) : undefined)
     platform.started?.(cache)

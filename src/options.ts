@@ -60,6 +60,12 @@ export interface CacheOptions {
   bootstrap?: string[]
   /** Ways to find peers besides `bootstrap`. */
   discovery?: DiscoveryOptions
+  /**
+   * Node only: keep the store on disk in this directory (a level database,
+   * written behind) and the peer's identity beside it, so a restart is warm
+   * and owns the same keys.
+   */
+  persist?: { path: string }
   /** Node only: addresses to listen on. Default /ip4/0.0.0.0/tcp/0 and /ip4/0.0.0.0/tcp/0/ws. */
   listen?: string[]
   /** Owners per key, 1..5. Default 2. */
@@ -100,6 +106,7 @@ const CACHE_OPTIONS: Record<keyof CacheOptions, true> = {
   mesh: true,
   bootstrap: true,
   discovery: true,
+  persist: true,
   listen: true,
   replicas: true,
   virtualIds: true,
@@ -138,7 +145,8 @@ export type Libp2pOverrides = Partial<Omit<Libp2pOptions<MeshServices>, 'service
 }
 
 /** The secret is not in here: it is turned into a key once (createCacheOn) and kept nowhere else. */
-export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen' | 'secret' | 'limits' | 'discovery'>> & {
+export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen' | 'secret' | 'limits' | 'discovery' | 'persist'>> & {
+  persist?: { path: string }
   nearCache: Required<NearCacheOptions>
   discovery: Required<Omit<DiscoveryOptions, 'resolve'>> & Pick<DiscoveryOptions, 'resolve'>
   limits: Required<LimitOptions>
@@ -169,6 +177,7 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
     bootstrap: options.bootstrap ?? [],
     discovery: { dns: options.discovery?.dns ?? [], mdns: options.discovery?.mdns ?? false, intervalMs: options.discovery?.intervalMs ?? 10_000, resolve: options.discovery?.resolve },
     listen: options.listen,
+    persist: options.persist,
     replicas: options.replicas ?? 2,
     virtualIds: options.virtualIds ?? DEFAULT_VIRTUAL_IDS,
     weight: options.weight ?? 1,
@@ -207,6 +216,11 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
     invalid('bootstrap must be an array of multiaddr strings')
   }
   checkDiscovery(resolved.discovery)
+  if (resolved.persist !== undefined) {
+    checkObject(resolved.persist, 'persist', false)
+    checkNames(resolved.persist, { path: true }, 'persist.')
+    if (typeof resolved.persist.path !== 'string' || resolved.persist.path === '') invalid('persist.path must be a directory path')
+  }
   return resolved
 }
 

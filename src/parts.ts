@@ -24,10 +24,12 @@ import { Ownership, Stillness } from './ownership/index.js'
 import { openStream } from './protocol/open-stream.js'
 import { Rpc } from './protocol/rpc.js'
 import { Rebalance } from './rebalance/index.js'
+import { Persister } from './persist/persister.js'
 import { Store } from './store/index.js'
 import { entryId } from './values.js'
 import type { MeshNode } from './libp2p.js'
 import type { GossipMac } from './util/envelope.js'
+import type { PersistDb } from './persist/persister.js'
 import type { OperationComponents } from './operations/components.js'
 import { DEFAULT_DNS_PORT } from './options.js'
 import type { ResolvedOptions } from './options.js'
@@ -42,6 +44,8 @@ export interface Parts {
   components: OperationComponents
   membership: Membership
   discovery: DnsDiscovery
+  /** With `persist`: writes the store behind to disk, and loads it at start. */
+  persister?: Persister
   invalidator: Invalidator
   rpc: Rpc
   ownership: Ownership
@@ -69,7 +73,7 @@ export function defaultAccess (options: ResolvedOptions): Access {
 }
 
 /** `gossipMac`: the mesh key's MAC over gossip, with a secret (createCacheOn derives it with the handshake's). */
-export function buildParts (node: MeshNode, options: ResolvedOptions, access = defaultAccess(options), gossipMac?: GossipMac): Parts {
+export function buildParts (node: MeshNode, options: ResolvedOptions, access = defaultAccess(options), gossipMac?: GossipMac, db?: PersistDb): Parts {
   const self = node.peerId.toString()
   const { logger } = node
   const lifecycle = { running: false, startedAt: Date.now() }
@@ -78,7 +82,9 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const now = Date.now
   // Without a secret no MAC and no filter: gossip costs only its envelope.
   const gossip = gossipOf(node, { mac: gossipMac, accept: access.secret ? (from, via) => access.acceptGossip(from, via) : undefined })
-  const store = new Store({ now })
+  let persister: Persister | undefined
+  const store = new Store({ now, onChange: db === undefined ? undefined : (keyspace, key) => { persister!.changed(keyspace, key) } })
+  if (db !== undefined) persister = new Persister({ store, logger, now }, db)
   const near = new NearCache({ ...options.nearCache, now })
   const clock = new HybridClock(now)
   const once = new OncePerVersion()
@@ -229,5 +235,5 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   })
   // Only for the discovery services the options turned on: nothing else should make this peer dial.
   if (options.discovery.mdns) node.addEventListener('peer:discovery', event => { found.found(event.detail.id.toString()) })
-  return { node, options, access, components, membership, discovery, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle, streams }
+  return { node, options, access, components, membership, discovery, persister, invalidator, rpc, ownership, rebalance, channels, ops, handlers, events, lifecycle, streams }
 }

@@ -1,4 +1,5 @@
 import type { AccessStatus } from './access/access.js'
+import type { PersistStatus, Persister } from './persist/persister.js'
 import type { Invalidator } from './invalidation/invalidator.js'
 import type { NearCache } from './invalidation/near-cache.js'
 import type { Member, Role } from './membership/member.js'
@@ -33,6 +34,8 @@ export interface CacheStatus {
   misbehavingFrames: number
   /** Mesh secret and limits: verified peers, refusals, penalties (never the secret). */
   access: AccessStatus
+  /** With `persist`: keys waiting to be written, keys written, failed batches, entries loaded at start. */
+  persist?: PersistStatus
   uptimeMs: number
 }
 
@@ -43,6 +46,7 @@ export interface StatusComponents {
   invalidator: Pick<Invalidator, 'gaps'>
   counters: Counters
   access: { status: () => AccessStatus }
+  persister?: Pick<Persister, 'counts'>
 }
 
 /** The figures of `cache.status()`, read from the parts that keep them. */
@@ -68,6 +72,7 @@ export function statusOf (c: StatusComponents, mesh: string, startedAt: number):
     keyspaces: stats.keyspaces,
     invalidationGaps: c.invalidator.gaps,
     misbehavingFrames: c.counters.misbehaving,
+    ...(c.persister !== undefined ? { persist: { ...c.persister.counts } } : {}),
     access: c.access.status(),
     uptimeMs: Date.now() - startedAt
   }

@@ -30,6 +30,13 @@ export interface StoreInit {
   tombstoneTtlMs?: number
   /** Per store, LRU; default 100_000. */
   maxTombstones?: number
+  /**
+   * Told of every key whose entry or tombstone may have changed (a write, a
+   * delete, a TTL change, an eviction, a hand-off's drop); `key` undefined:
+   * the whole keyspace was dropped. Persistence writes behind from it.
+   * Expiry is not told: an expired entry is skipped wherever it is read.
+   */
+  onChange?: (keyspace: string, key: string | undefined) => void
 }
 
 export interface KeyspaceStats { keys: number, bytes: number, maxBytes: number, evictions: number }
@@ -73,6 +80,7 @@ export class Store {
   readonly #tombstoneTtlMs: number
   readonly #spaces = new Map<string, Space>()
   readonly #tombstones: LRUCache<string, Tombstone>
+  readonly #onChange: StoreInit['onChange']
 
   constructor (init: StoreInit = {}) {
     this.#now = init.now ?? Date.now
@@ -80,6 +88,7 @@ export class Store {
     this.#tombstoneTtlMs = init.tombstoneTtlMs ?? 60_000
     if (!(this.#tombstoneTtlMs >= 0)) throw new RangeError('tombstoneTtlMs must be >= 0')
     this.#tombstones = new LRUCache({ max: positiveInt('maxTombstones', init.maxTombstones ?? 100_000) })
+    this.#onChange = init.onChange
   }
 
   /** Sets (or changes) a keyspace's budget; shrinking evicts least-recently-used entries at once. */
@@ -94,7 +103,7 @@ export class Store {
     if (s.maxBytes === maxBytes) return
     this.#expire(s, this.#now())
     s.maxBytes = maxBytes
-    evict(s, NONE)
+    evict(s, NONE, this.#onChange === undefined ? undefined : key => { this.#onChange!(keyspace, key) })
   }
 
   /** The live entry, or undefined when absent or expired (an expired entry is removed on the way). Counts as a use for LRU. */
@@ -153,6 +162,7 @@ export class Store {
     if ((entry.expiresAt !== 0 && entry.expiresAt <= now) || entrySize(key, entry) > budget) {
       if (slot !== NONE) s?.table.delete(slot)
       this.#bury(keyspace, key, entry.version, now)
+      this.#onChange?.(keyspace, key)
       return false
     }
     if (s === undefined) {
@@ -161,8 +171,9 @@ export class Store {
     }
     this.#expire(s, now)
     const stored = s.table.put(key, slot, entry.value, high, low, entry.expiresAt, entry.staleAt)
-    evict(s, stored)
+    evict(s, stored, this.#onChange === undefined ? undefined : evicted => { this.#onChange!(keyspace, evicted) })
     if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, stored, s.table)
+    this.#onChange?.(keyspace, key)
     return true
   }
 
@@ -180,6 +191,7 @@ export class Store {
       s.table.delete(slot)
     }
     this.#bury(keyspace, key, version, now)
+    this.#onChange?.(keyspace, key)
     return slot !== NONE
   }
 
@@ -198,10 +210,12 @@ export class Store {
     if (expiresAt !== 0 && expiresAt <= now) {
       s.table.delete(slot)
       this.#bury(keyspace, key, version, now)
+      this.#onChange?.(keyspace, key)
       return true
     }
     s.table.retime(slot, high, low, expiresAt)
     if (expiresAt !== 0) s.deadlines.push(expiresAt, slot, s.table)
+    this.#onChange?.(keyspace, key)
     return true
   }
 
@@ -210,11 +224,24 @@ export class Store {
     return this.#tombstone(keyspace, key, this.#now()) !== undefined
   }
 
+  /** The key's live tombstone (the delete's version, when it is forgotten), or undefined. */
+  tombstoneOf (keyspace: string, key: string): Readonly<Tombstone> | undefined {
+    return this.#tombstone(keyspace, key, this.#now())
+  }
+
+  /** A tombstone read back from disk (persistence), kept until its own expiry rather than a fresh TTL. */
+  restoreTombstone (keyspace: string, key: string, version: bigint, expiresAt: number): void {
+    if (expiresAt <= this.#now() || this.peek(keyspace, key) !== undefined) return
+    const t = this.#tombstone(keyspace, key, this.#now())
+    if (t === undefined || t.version < version) this.#tombstones.set(tombstoneId(keyspace, key), { version, expiresAt })
+  }
+
   /** Drops the key without a tombstone (used when this peer hands a key to its new owner). */
   drop (keyspace: string, key: string): void {
     const table = this.#spaces.get(keyspace)?.table
     const slot = table?.find(key) ?? NONE
     if (slot !== NONE) table?.delete(slot)
+    this.#onChange?.(keyspace, key)
   }
 
   /** Empties a keyspace and forgets its budget and tombstones. */
@@ -229,6 +256,7 @@ export class Store {
     for (const id of [...this.#tombstones.keys()]) {
       if (id.startsWith(prefix)) this.#tombstones.delete(id)
     }
+    this.#onChange?.(keyspace, undefined)
   }
 
   /** Names of keyspaces holding at least one live entry or explicitly configured. */
@@ -329,8 +357,9 @@ function newSpace (maxBytes: number, configured: boolean): Space {
 }
 
 /** Evicts least recently used entries, never `keep`, until the keyspace is within its budget. */
-function evict (s: Space, keep: number): void {
+function evict (s: Space, keep: number, evicted?: (key: string) => void): void {
   while (s.table.bytes > s.maxBytes && s.table.oldest !== NONE && s.table.oldest !== keep) {
+    evicted?.(s.table.key(s.table.oldest))
     s.table.delete(s.table.oldest)
     s.evictions++
   }

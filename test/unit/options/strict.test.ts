@@ -12,7 +12,7 @@ function refusal (check: () => unknown): { code?: string, message: string } | un
   }
 }
 
-const TOP_LEVEL = 'mesh, bootstrap, discovery, listen, replicas, virtualIds, weight, role, nearCache, defaultTtlMs, maxValueBytes, heartbeatMs, missedHeartbeats, requestTimeoutMs, leaseTimeoutMs, secret, limits, libp2p'
+const TOP_LEVEL = 'mesh, bootstrap, discovery, persist, listen, replicas, virtualIds, weight, role, nearCache, defaultTtlMs, maxValueBytes, heartbeatMs, missedHeartbeats, requestTimeoutMs, leaseTimeoutMs, secret, limits, libp2p'
 
 describe('closestName', () => {
   it('counts insertions, deletions, substitutions and swaps as one edit each', () => {
@@ -102,6 +102,7 @@ describe('resolveOptions: unknown names', () => {
       mesh: 'orders',
       bootstrap: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWExample'],
       discovery: { dns: ['meshcache.default.svc.cluster.local:4001', 'peers.test'], mdns: true, intervalMs: 5_000, resolve: async () => [] },
+      persist: { path: '/var/lib/meshcache' },
       listen: ['/ip4/127.0.0.1/tcp/0'],
       replicas: 3,
       virtualIds: 16,

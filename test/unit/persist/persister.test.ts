@@ -1,0 +1,118 @@
+import { defaultLogger } from '@libp2p/logger'
+import { describe, expect, it } from 'vitest'
+import { Persister } from '../../../src/persist/persister.js'
+import { recordKey } from '../../../src/persist/records.js'
+import { Store } from '../../../src/store/index.js'
+import { encodeValue } from '../../../src/values.js'
+import type { PersistDb } from '../../../src/persist/persister.js'
+
+/** An in-memory PersistDb (keys compared as bytes, like LevelDB), with a switch to make writes fail. */
+class MemoryDb implements PersistDb {
+  readonly data = new Map<string, [Uint8Array, Uint8Array]>()
+  failing = false
+  batches = 0
+  async batch (operations: Parameters<PersistDb['batch']>[0]): Promise<void> {
+    if (this.failing) throw new Error('ENOSPC: no space left on device')
+    this.batches++
+    for (const op of operations) {
+      const id = Buffer.from(op.key).toString('hex')
+      if (op.type === 'put') this.data.set(id, [op.key, op.value])
+      else this.data.delete(id)
+    }
+  }
+
+  async clear ({ gte, lt }: { gte: Uint8Array, lt: Uint8Array }): Promise<void> {
+    for (const [id, [key]] of this.data) if (Buffer.compare(key, gte) >= 0 && Buffer.compare(key, lt) < 0) this.data.delete(id)
+  }
+
+  async * iterator (): AsyncIterable<[Uint8Array, Uint8Array]> {
+    yield * [...this.data.values()].sort((a, b) => Buffer.compare(a[0], b[0]))
+  }
+
+  async close (): Promise<void> {}
+}
+
+function peer (db: MemoryDb, clock = { now: 1_000_000 }): { store: Store, persister: Persister } {
+  let persister: Persister | undefined
+  const store = new Store({ now: () => clock.now, onChange: (ks, key) => { persister!.changed(ks, key) } })
+  persister = new Persister({ store, logger: defaultLogger(), now: () => clock.now }, db)
+  return { store, persister }
+}
+
+const value = (text: string): Uint8Array => encodeValue(text, 1024)
+
+describe('Persister', () => {
+  it('writes entries and deletes behind, and a new store loads them back', async () => {
+    const db = new MemoryDb()
+    const clock = { now: 1_000_000 }
+    const { store, persister } = peer(db, clock)
+    store.apply('ks', 'a', { value: value('one'), version: 1n, expiresAt: 0 })
+    store.apply('ks', 'b', { value: value('two'), version: 2n, expiresAt: clock.now + 60_000 })
+    store.apply('ks', 'gone', { value: value('x'), version: 3n, expiresAt: 0 })
+    store.remove('ks', 'gone', 4n)
+    store.apply('other', 'c', { value: value('three'), version: 5n, expiresAt: 0 })
+    await persister.flush()
+    expect(db.data.size).toBe(4) // a, b, other/c, and the tombstone of gone
+    const again = peer(db, clock)
+    expect(await again.persister.load()).toBe(3)
+    expect(again.store.peek('ks', 'a')?.version).toBe(1n)
+    expect(again.store.peek('ks', 'b')?.expiresAt).toBe(clock.now + 60_000)
+    expect(again.store.peek('ks', 'gone')).toBeUndefined()
+    // The tombstone came back: an older write of the deleted key is refused, as before the restart.
+    expect(again.store.apply('ks', 'gone', { value: value('old'), version: 3n, expiresAt: 0 })).toBe(false)
+  })
+
+  it('follows a TTL change and an eviction to disk', async () => {
+    const db = new MemoryDb()
+    const clock = { now: 1_000_000 }
+    const { store, persister } = peer(db, clock)
+    store.apply('ks', 'a', { value: value('v'), version: 1n, expiresAt: 0 })
+    store.apply('ks', 'b', { value: value('v'), version: 2n, expiresAt: 0 })
+    store.touch('ks', 'a', clock.now + 5_000, 3n)
+    store.configure('ks', { maxBytes: 80 }) // room for one: b, the older, goes
+    await persister.flush()
+    const again = peer(db, clock)
+    expect(await again.persister.load()).toBe(1)
+    expect(again.store.peek('ks', 'a')).toMatchObject({ version: 3n, expiresAt: clock.now + 5_000 })
+    expect(again.store.peek('ks', 'b')).toBeUndefined()
+  })
+
+  it('drops expired records at load, and a dropped keyspace from disk', async () => {
+    const db = new MemoryDb()
+    const clock = { now: 1_000_000 }
+    const { store, persister } = peer(db, clock)
+    store.apply('ks', 'short', { value: value('v'), version: 1n, expiresAt: clock.now + 100 })
+    store.apply('ks', 'long', { value: value('v'), version: 2n, expiresAt: 0 })
+    store.apply('drop', 'x', { value: value('v'), version: 3n, expiresAt: 0 })
+    await persister.flush()
+    store.dropKeyspace('drop')
+    await persister.flush()
+    expect([...db.data.values()].some(([k]) => Buffer.compare(k, recordKey('drop', 'x')) === 0)).toBe(false)
+    clock.now += 100
+    const again = peer(db, clock)
+    expect(await again.persister.load()).toBe(1)
+    expect(db.data.size).toBe(1)
+  })
+
+  it('counts a failing write, keeps its keys pending and writes them once the disk works again', async () => {
+    const db = new MemoryDb()
+    const { store, persister } = peer(db)
+    db.failing = true
+    store.apply('ks', 'a', { value: value('v'), version: 1n, expiresAt: 0 })
+    await persister.flush()
+    expect(persister.counts).toMatchObject({ failures: 1, pending: 1, written: 0 })
+    expect(store.peek('ks', 'a')).toBeDefined()
+    db.failing = false
+    await persister.flush()
+    expect(persister.counts).toMatchObject({ failures: 1, pending: 0, written: 1 })
+    expect(db.data.size).toBe(1)
+    await persister.stop()
+  })
+
+  it('skips records that do not decode instead of failing the load', async () => {
+    const db = new MemoryDb()
+    db.data.set('bad', [recordKey('ks', 'bad'), Uint8Array.of(42)])
+    const { persister } = peer(db)
+    expect(await persister.load()).toBe(0)
+  })
+})
