@@ -29,7 +29,9 @@ const integer = (name: string) => (value: string): number => {
 }
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 const dnsOption = (): Option => new Option('--dns <name>', 'find peers through this DNS name\'s A/AAAA records, as name or name:port (port default 4001; repeatable)').argParser(collect)
+const persistOption = (): Option => new Option('--persist <dir>', 'keep the store and this peer\'s identity in this directory: a restart is warm')
 const mdnsOption = (): Option => new Option('--mdns', 'find peers on the local network by multicast DNS')
+const persistOf = (dir: string | undefined): { persist?: { path: string } } => dir != null ? { persist: { path: dir } } : {}
 /** `--dns` names and `--mdns` as createCache's discovery option. */
 const discoveryOf = ({ dns, mdns }: { dns?: string[], mdns?: boolean }): { discovery?: { dns: string[], mdns: boolean } } =>
   dns != null || mdns === true ? { discovery: { dns: dns ?? [], mdns: mdns === true } } : {}
@@ -40,14 +42,19 @@ program.command('relay')
   .description('start the bootstrap relay: a full cache peer with a circuit relay for browser tabs')
   .option('--listen <multiaddr>', 'address to listen on (repeatable; default /ip4/0.0.0.0/tcp/4001 and /ip4/0.0.0.0/tcp/4002/ws)', collect)
   .option('--http <port>', 'also serve the HTTP JSON API on 127.0.0.1:<port>', integer('--http'))
-  .option('--key-file <path>', 'keep the relay identity here (created on first start)', 'meshcache-relay.key')
+  .option('--key-file <path>', 'keep the relay identity here (created on first start; with --persist, the default is the directory\'s key)', 'meshcache-relay.key')
   .option('--mesh <name>', 'mesh name', 'default')
   .option('--max-reservations <n>', 'browser tabs that may hold a relay reservation at once', integer('--max-reservations'), 1000)
+  .addOption(persistOption())
   .addOption(dnsOption())
   .addOption(mdnsOption())
   .addOption(secretOption())
-  .action(async (opts: { listen?: string[], http?: number, keyFile: string, mesh: string, maxReservations: number, dns?: string[], mdns?: boolean, secret?: string }) => {
-    const cache = await startRelay({ mesh: opts.mesh, listen: opts.listen, keyFile: opts.keyFile, maxReservations: opts.maxReservations, secret: opts.secret, ...discoveryOf(opts) })
+  .action(async (opts: { listen?: string[], http?: number, keyFile: string, mesh: string, maxReservations: number, persist?: string, dns?: string[], mdns?: boolean, secret?: string }, command: Command) => {
+    // A persist directory keeps its own key: the default key file would give the relay another identity.
+    const keyFile = opts.persist != null && command.getOptionValueSource('keyFile') === 'default' ? undefined : opts.keyFile
+    const cache = await startRelay({
+      mesh: opts.mesh, listen: opts.listen, keyFile, maxReservations: opts.maxReservations, secret: opts.secret, ...discoveryOf(opts), ...persistOf(opts.persist)
+    })
     await serve(cache, opts.http)
   })
 
@@ -60,10 +67,11 @@ program.command('peer')
   .option('--mesh <name>', 'mesh name', 'default')
   .option('--replicas <n>', 'owners per key (1-5)', integer('--replicas'), 2)
   .addOption(new Option('--role <role>', 'owner or client').choices(['owner', 'client']).default('owner'))
+  .addOption(persistOption())
   .addOption(dnsOption())
   .addOption(mdnsOption())
   .addOption(secretOption())
-  .action(async (opts: { bootstrap?: string[], listen?: string[], http?: number, keyFile?: string, mesh: string, replicas: number, role: 'owner' | 'client', dns?: string[], mdns?: boolean, secret?: string }) => {
+  .action(async (opts: { bootstrap?: string[], listen?: string[], http?: number, keyFile?: string, mesh: string, replicas: number, role: 'owner' | 'client', persist?: string, dns?: string[], mdns?: boolean, secret?: string }) => {
     const privateKey = opts.keyFile != null ? await loadOrCreateKey(opts.keyFile) : undefined
     const cache = await createCache({
       mesh: opts.mesh,
@@ -73,6 +81,7 @@ program.command('peer')
       role: opts.role,
       secret: opts.secret,
       ...discoveryOf(opts),
+      ...persistOf(opts.persist),
       libp2p: privateKey != null ? { privateKey } : {}
     })
     await serve(cache, opts.http)

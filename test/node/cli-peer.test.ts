@@ -94,4 +94,18 @@ describe('meshcache peer', () => {
     expect(await terminate(peer)).toEqual({ code: 0, signal: null })
     expect(await terminate(relay)).toEqual({ code: 0, signal: null })
   })
+
+  it('--persist: a peer restarted on its directory has its id and its keys', async () => {
+    const dir = join(scratch, 'persisted-peer')
+    const args = ['peer', '--persist', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '0', '--mesh', meshName('persist')]
+    const first = await startServer(args)
+    expect((await run(['set', 'kept', '"on disk"', '--api', first.api!])).code).toBe(0)
+    expect(await terminate(first)).toEqual({ code: 0, signal: null })
+    const second = await startServer(args)
+    expect(second.peerId).toBe(first.peerId)
+    const get = await run(['get', 'kept', '--api', second.api!])
+    expect(get.code, get.stderr).toBe(0)
+    expect(JSON.parse(get.stdout).data).toBe('on disk')
+    expect(await terminate(second)).toEqual({ code: 0, signal: null })
+  })
 })
