@@ -25,7 +25,8 @@ const SUITES: Array<{ name: string, argv: string[], capS: number }> = [
   { name: '7 scale', argv: [dist('./scale.js')], capS: 600 },
   { name: '8 mixed', argv: [dist('./mixed.js')], capS: 150 },
   // 16 ab runs of 20 000 requests (4 of them untimed) and two servers' start: ~15 s here.
-  { name: '9 http', argv: [dist('./http.js')], capS: 120 }
+  { name: '9 http', argv: [dist('./http.js')], capS: 120 },
+  { name: '10 persist', argv: [dist('./persist.js')], capS: 300 }
 ]
 
 const only = process.argv.slice(2)

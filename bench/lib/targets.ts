@@ -58,6 +58,9 @@ export function attainments (): Attainment[] {
   const memory = load('memory')
   lower('memory, 1 M × 100 B, vs redis-server', memory?.vsRedis, 1, '×')
   lower('fill 1 M with setMany, vs lru-cache', memory?.fillVsLru, 2, '×')
+  const persist = load('persist')
+  lower('restart with 1 M × 100 B on disk, until serving', persist?.restartMs / 1000, 5, 's')
+  higher('sets with persist vs without', persist?.vsWithout, 0.7)
   const http = load('http')
   for (const row of http?.rows ?? []) higher(`HTTP ${String(row.route)} vs bare fastify`, row.ratio, 0.8)
   return out

@@ -6,7 +6,8 @@ import type { ComponentLogger } from '@libp2p/interface'
 export interface PersistDb {
   batch: (operations: Array<{ type: 'put', key: Uint8Array, value: Uint8Array } | { type: 'del', key: Uint8Array }>) => Promise<void>
   clear: (range: { gte: Uint8Array, lt: Uint8Array }) => Promise<void>
-  iterator: () => AsyncIterable<[Uint8Array, Uint8Array]>
+  /** In key order, `size` records at a time (abstract-level's nextv); an empty array at the end. */
+  iterator: () => { nextv: (size: number) => Promise<Array<[Uint8Array, Uint8Array]>>, close: () => Promise<void> }
   close: () => Promise<void>
 }
 
@@ -19,9 +20,11 @@ export interface PersisterComponents {
 export interface PersistStatus { pending: number, written: number, failures: number, loaded: number }
 
 /** Write-behind delay: an acknowledged write is on disk within about this, plus the batch's own time. */
-export const FLUSH_MS = 100
+export const FLUSH_MS = 250
 /** Keys per batch: one turn of writing stays short. */
 const MAX_BATCH = 10_000
+/** Records read per call at start. */
+const LOAD_BATCH = 10_000
 
 /**
  * Writes the store behind to a database: the store says which keys changed,
@@ -33,11 +36,16 @@ export class Persister {
   private readonly c: PersisterComponents
   private readonly db: PersistDb
   private readonly log
-  /** Changed keys by record id, with the keyspace and key to read their state from; key undefined: the keyspace was dropped. */
-  private pending = new Map<string, [string, string | undefined]>()
+  /** Changed keys, per keyspace: no string or tuple built per write. */
+  private pending = new Map<string, Set<string>>()
+  /** Keyspaces dropped since the last write: their records go before any key's. */
+  private dropped = new Set<string>()
+  private pendingKeys = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private flushing: Promise<void> | undefined
   private closed = false
+  /** While load() applies what is on disk, the store's changes are not news to write back. */
+  private loading = false
   readonly counts: PersistStatus = { pending: 0, written: 0, failures: 0, loaded: 0 }
 
   constructor (components: PersisterComponents, db: PersistDb) {
@@ -51,7 +59,29 @@ export class Persister {
     const now = this.c.now()
     const gone: Uint8Array[] = []
     let skipped = 0
-    for await (const [rawKey, rawValue] of this.db.iterator()) {
+    this.loading = true
+    const iterator = this.db.iterator()
+    try {
+      // The next read runs on the database's thread while this one is applied.
+      let next = iterator.nextv(LOAD_BATCH)
+      for (let records = await next; records.length > 0; records = await next) {
+        next = iterator.nextv(LOAD_BATCH)
+        skipped += this.apply(records, now, gone)
+      }
+    } finally {
+      this.loading = false
+      await iterator.close()
+    }
+    if (skipped > 0) this.log.error('skipped %d records that do not decode', skipped)
+    if (gone.length > 0) await this.db.batch(gone.map(key => ({ type: 'del' as const, key })))
+    this.log('loaded %d entries, dropped %d expired records', this.counts.loaded, gone.length)
+    return this.counts.loaded
+  }
+
+  /** Applies records read from disk; returns how many did not decode. */
+  private apply (records: Array<[Uint8Array, Uint8Array]>, now: number, gone: Uint8Array[]): number {
+    let skipped = 0
+    for (const [rawKey, rawValue] of records) {
       if (rawKey[0] === 0xff) continue
       const id = parseRecordKey(rawKey)
       const record = decodeRecord(rawValue)
@@ -69,31 +99,37 @@ export class Persister {
         this.c.store.restoreTombstone(keyspace, key, record.version, record.expiresAt)
       }
     }
-    if (skipped > 0) this.log.error('skipped %d records that do not decode', skipped)
-    if (gone.length > 0) await this.db.batch(gone.map(key => ({ type: 'del' as const, key })))
-    this.log('loaded %d entries, dropped %d expired records', this.counts.loaded, gone.length)
-    // Loading applied through the store, which told changed() of each key: nothing new to write.
-    this.pending.clear()
-    this.counts.pending = 0
-    return this.counts.loaded
+    return skipped
   }
 
   changed (keyspace: string, key: string | undefined): void {
-    if (this.closed) return
+    if (this.closed || this.loading) return
+    this.mark(keyspace, key)
+  }
+
+  private mark (keyspace: string, key: string | undefined): void {
     if (key === undefined) {
-      for (const [id, [ks]] of this.pending) if (ks === keyspace) this.pending.delete(id)
-      this.pending.set(`\u0001${keyspace}`, [keyspace, undefined])
+      this.pendingKeys -= this.pending.get(keyspace)?.size ?? 0
+      this.pending.delete(keyspace)
+      this.dropped.add(keyspace)
     } else {
-      this.pending.set(`${keyspace}\u0000${key}`, [keyspace, key])
+      let keys = this.pending.get(keyspace)
+      if (keys === undefined) {
+        keys = new Set()
+        this.pending.set(keyspace, keys)
+      }
+      const before = keys.size
+      keys.add(key)
+      this.pendingKeys += keys.size - before
     }
-    this.counts.pending = this.pending.size
+    this.counts.pending = this.pendingKeys
     this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush() }, FLUSH_MS)
   }
 
   /** Writes what is pending; resolves once it is on disk or failed (and was put back). */
   async flush (): Promise<void> {
     while (this.flushing !== undefined) await this.flushing
-    if (this.pending.size === 0) return
+    if (this.pendingKeys === 0 && this.dropped.size === 0) return
     this.flushing = this.write().finally(() => { this.flushing = undefined })
     await this.flushing
   }
@@ -108,25 +144,36 @@ export class Persister {
   }
 
   private async write (): Promise<void> {
-    const taken = [...this.pending].slice(0, MAX_BATCH)
-    for (const [id] of taken) this.pending.delete(id)
-    const operations: Parameters<PersistDb['batch']>[0] = []
-    const dropped: string[] = []
-    for (const [, [keyspace, key]] of taken) {
-      if (key === undefined) dropped.push(keyspace)
-      else operations.push(this.operationFor(keyspace, key))
+    const dropped = [...this.dropped]
+    this.dropped.clear()
+    const taken: Array<[string, string]> = []
+    for (const [keyspace, keys] of this.pending) {
+      for (const key of keys) {
+        if (taken.length === MAX_BATCH) break
+        taken.push([keyspace, key])
+        keys.delete(key)
+      }
+      if (keys.size === 0) this.pending.delete(keyspace)
+      if (taken.length === MAX_BATCH) break
     }
+    this.pendingKeys -= taken.length
+    const operations = taken.map(([keyspace, key]) => this.operationFor(keyspace, key))
+    let failed = false
     try {
       for (const keyspace of dropped) await this.db.clear(keyspaceRange(keyspace))
       await this.db.batch(operations)
       this.counts.written += operations.length
     } catch (err) {
+      failed = true
       this.counts.failures++
       this.log.error('writing %d keys failed (kept in memory, tried again): %e', operations.length, err)
-      for (const [id, state] of taken) if (!this.pending.has(id)) this.pending.set(id, state)
+      for (const keyspace of dropped) this.dropped.add(keyspace)
+      // Put back unless written again since (then it is pending already); the state is read afresh at the next write.
+      for (const [keyspace, key] of taken) this.mark(keyspace, key)
     }
-    this.counts.pending = this.pending.size
-    if (this.pending.size > 0 && !this.closed) this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush() }, FLUSH_MS)
+    this.counts.pending = this.pendingKeys
+    // A backlog (more than one batch) goes on at once; after a failure, the disk gets FLUSH_MS to recover.
+    if (this.pendingKeys + this.dropped.size > 0 && !this.closed) this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush() }, failed ? FLUSH_MS : 0)
   }
 
   private operationFor (keyspace: string, key: string): Parameters<PersistDb['batch']>[0][number] {

@@ -103,7 +103,7 @@ export class Store {
     if (s.maxBytes === maxBytes) return
     this.#expire(s, this.#now())
     s.maxBytes = maxBytes
-    evict(s, NONE, this.#onChange === undefined ? undefined : key => { this.#onChange!(keyspace, key) })
+    evict(s, NONE, keyspace, this.#onChange)
   }
 
   /** The live entry, or undefined when absent or expired (an expired entry is removed on the way). Counts as a use for LRU. */
@@ -171,7 +171,7 @@ export class Store {
     }
     this.#expire(s, now)
     const stored = s.table.put(key, slot, entry.value, high, low, entry.expiresAt, entry.staleAt)
-    evict(s, stored, this.#onChange === undefined ? undefined : evicted => { this.#onChange!(keyspace, evicted) })
+    evict(s, stored, keyspace, this.#onChange)
     if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, stored, s.table)
     this.#onChange?.(keyspace, key)
     return true
@@ -357,9 +357,9 @@ function newSpace (maxBytes: number, configured: boolean): Space {
 }
 
 /** Evicts least recently used entries, never `keep`, until the keyspace is within its budget. */
-function evict (s: Space, keep: number, evicted?: (key: string) => void): void {
+function evict (s: Space, keep: number, keyspace: string, onChange: StoreInit['onChange']): void {
   while (s.table.bytes > s.maxBytes && s.table.oldest !== NONE && s.table.oldest !== keep) {
-    evicted?.(s.table.key(s.table.oldest))
+    onChange?.(keyspace, s.table.key(s.table.oldest))
     s.table.delete(s.table.oldest)
     s.evictions++
   }
