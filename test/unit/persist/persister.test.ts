@@ -25,8 +25,9 @@ class MemoryDb implements PersistDb {
     for (const [id, [key]] of this.data) if (Buffer.compare(key, gte) >= 0 && Buffer.compare(key, lt) < 0) this.data.delete(id)
   }
 
-  async * iterator (): AsyncIterable<[Uint8Array, Uint8Array]> {
-    yield * [...this.data.values()].sort((a, b) => Buffer.compare(a[0], b[0]))
+  iterator (): ReturnType<PersistDb['iterator']> {
+    const sorted = [...this.data.values()].sort((a, b) => Buffer.compare(a[0], b[0]))
+    return { nextv: async size => sorted.splice(0, size), close: async () => {} }
   }
 
   async close (): Promise<void> {}
