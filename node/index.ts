@@ -9,7 +9,7 @@ import { lookup } from 'node:dns/promises'
 import { defaultLogger } from '@libp2p/logger'
 import { createCacheOn } from '../src/index.js'
 import { resolveOptions } from '../src/options.js'
-import { openStore } from './persist.js'
+import { closeQuietly, openStore } from './persist.js'
 import { useTextHash } from '../src/ownership/ids.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
 
@@ -27,7 +27,8 @@ export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
 export async function createCache (options: CacheOptions = {}): Promise<MeshCache> {
   // Options are checked before the directory is touched: a bad one leaves nothing behind.
   const { persist } = resolveOptions(options)
-  const opened = persist !== undefined ? await openStore(persist.path, options.libp2p?.logger ?? defaultLogger()) : undefined
+  const logger = options.libp2p?.logger ?? defaultLogger()
+  const opened = persist !== undefined ? await openStore(persist.path, logger) : undefined
   try {
     return await createCacheOn({
       options: resolved => ({
@@ -42,7 +43,7 @@ export async function createCache (options: CacheOptions = {}): Promise<MeshCach
     }, opened === undefined ? options : { ...options, libp2p: { privateKey: opened.privateKey, ...options.libp2p } })
   } catch (err) {
     // A start that failed before the cache took the database leaves it to us; closing twice is harmless.
-    await opened?.db.close().catch(() => {})
+    if (opened !== undefined) await closeQuietly(opened.db, logger)
     throw err
   }
 }

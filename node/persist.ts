@@ -16,6 +16,11 @@ export interface OpenedStore {
   privateKey: PrivateKey
 }
 
+/** After a refusal: the refusal is the error to report, a failed close only a trace line. */
+export async function closeQuietly (db: { close: () => Promise<void> }, logger: ComponentLogger): Promise<void> {
+  await db.close().catch((err: Error) => { logger.forComponent('meshcache:persist').error('closing the database failed: %e', err) })
+}
+
 const refuse = (path: string, why: string): never => {
   throw new MeshCacheError(ErrorCodes.PERSIST, `persist.path ${JSON.stringify(path)}: ${why}`)
 }
@@ -44,7 +49,7 @@ export async function openStore (path: string, logger: ComponentLogger): Promise
     const format = await db.get(FORMAT_KEY)
     if (format === undefined || format.length !== 1 || format[0] !== FORMAT[0]) refuse(path, 'its database is not a meshcache store of this format')
   } catch (err) {
-    await db.close().catch(() => {})
+    await closeQuietly(db, logger)
     if (err instanceof MeshCacheError) throw err
     refuse(path, `its database does not open: ${(err as Error).message}`)
   }
@@ -52,7 +57,7 @@ export async function openStore (path: string, logger: ComponentLogger): Promise
     const privateKey = await loadOrCreateKey(join(path, 'peer.key'), { logger })
     return { db: db as unknown as PersistDb, privateKey }
   } catch (err) {
-    await db.close().catch(() => {})
+    await closeQuietly(db, logger)
     return refuse(path, `its peer key does not load: ${(err as Error).message}`)
   }
 }

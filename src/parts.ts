@@ -221,7 +221,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const discovery = new DnsDiscovery({
     self,
     dial: async (addr, opts) => node.dial(addr, opts),
-    connected: peer => node.getConnections(peerIdFromString(peer)).length > 0,
+    connected,
     ownAddresses: () => node.getMultiaddrs().map(String),
     // createCacheOn refuses dns names on a platform without a resolver.
     resolve: options.discovery.resolve ?? (async () => []),
@@ -230,7 +230,7 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const found = new FoundPeers({
     self,
     dial: async peer => node.dial(peerIdFromString(peer)),
-    connected: peer => node.getConnections(peerIdFromString(peer)).length > 0,
+    connected,
     logger
   })
   // Only for the discovery services the options turned on: nothing else should make this peer dial.
