@@ -4,8 +4,10 @@ import { isPrivate } from '@libp2p/utils/multiaddr/is-private'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createCacheOn } from '../src/index.js'
+import { ErrorCodes, MeshCacheError, createCacheOn } from '../src/index.js'
+import { resolveOptions } from '../src/options.js'
 import { handOffOnPageHide } from './page-lifecycle.js'
+import { openTabStore } from './persist.js'
 import { waitForRelayAddress } from './reservation.js'
 import { upgradeToWebRTC } from './webrtc-upgrade.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
@@ -36,7 +38,12 @@ export interface BrowserCacheOptions extends CacheOptions {
 export async function createCache (options: BrowserCacheOptions = {}): Promise<MeshCache> {
   const { iceServers = [], webRTC: upgrade = true, ...rest } = options
   // The logger the node will have (libp2p's default unless the options name one); some lines come before the node.
-  const log = (rest.libp2p?.logger ?? defaultLogger()).forComponent('meshcache:browser')
+  const logger = rest.libp2p?.logger ?? defaultLogger()
+  const log = logger.forComponent('meshcache:browser')
+  // Options are checked before a store is taken: a bad one leaves nothing behind.
+  const { persist, mesh } = resolveOptions(rest)
+  if (persist !== undefined && persist !== true) throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'a browser peer persists to IndexedDB: persist: true (persist: { path } is for Node)')
+  const opened = persist === true ? await openTabStore(mesh, logger) : undefined
   return createCacheOn({
     options: () => {
       const privateAddrs = privateBootstrap(rest.bootstrap ?? [], log)
@@ -53,8 +60,9 @@ export async function createCache (options: BrowserCacheOptions = {}): Promise<M
     started: cache => {
       if (upgrade) upgradeToWebRTC(cache, log)
       handOffOnPageHide(cache, log)
-    }
-  }, rest)
+    },
+    persist: opened?.db
+  }, opened === undefined ? rest : { ...rest, libp2p: { privateKey: opened.privateKey, ...rest.libp2p } })
 }
 
 function privateBootstrap (bootstrap: string[], log: Logger): boolean {

@@ -7,9 +7,9 @@ import { webSockets } from '@libp2p/websockets'
 import { hash } from 'node:crypto'
 import { lookup } from 'node:dns/promises'
 import { defaultLogger } from '@libp2p/logger'
-import { createCacheOn } from '../src/index.js'
+import { ErrorCodes, MeshCacheError, createCacheOn } from '../src/index.js'
 import { resolveOptions } from '../src/options.js'
-import { closeQuietly, openStore } from './persist.js'
+import { openStore } from './persist.js'
 import { useTextHash } from '../src/ownership/ids.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
 
@@ -27,23 +27,17 @@ export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
 export async function createCache (options: CacheOptions = {}): Promise<MeshCache> {
   // Options are checked before the directory is touched: a bad one leaves nothing behind.
   const { persist } = resolveOptions(options)
-  const logger = options.libp2p?.logger ?? defaultLogger()
-  const opened = persist !== undefined ? await openStore(persist.path, logger) : undefined
-  try {
-    return await createCacheOn({
-      options: resolved => ({
-        // The circuit transport only dials: it reaches browser tabs through their relay.
-        transports: [tcp(), webSockets(), circuitRelayTransport()],
-        addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
-      }),
-      mdns: serviceTag => mdns({ serviceTag }),
-      // getaddrinfo: a headless service's A and AAAA records, /etc/hosts as well.
-      resolveDns: async name => (await lookup(name, { all: true })).map(found => found.address),
-      persist: opened?.db
-    }, opened === undefined ? options : { ...options, libp2p: { privateKey: opened.privateKey, ...options.libp2p } })
-  } catch (err) {
-    // A start that failed before the cache took the database leaves it to us; closing twice is harmless.
-    if (opened !== undefined) await closeQuietly(opened.db, logger)
-    throw err
-  }
+  if (persist === true) throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'persist: true is for browsers (IndexedDB): a Node peer takes persist: { path }, a directory')
+  const opened = persist !== undefined ? await openStore(persist.path, options.libp2p?.logger ?? defaultLogger()) : undefined
+  return createCacheOn({
+    options: resolved => ({
+      // The circuit transport only dials: it reaches browser tabs through their relay.
+      transports: [tcp(), webSockets(), circuitRelayTransport()],
+      addresses: { listen: resolved.listen ?? DEFAULT_LISTEN }
+    }),
+    mdns: serviceTag => mdns({ serviceTag }),
+    // getaddrinfo: a headless service's A and AAAA records, /etc/hosts as well.
+    resolveDns: async name => (await lookup(name, { all: true })).map(found => found.address),
+    persist: opened?.db
+  }, opened === undefined ? options : { ...options, libp2p: { privateKey: opened.privateKey, ...options.libp2p } })
 }

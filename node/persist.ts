@@ -1,9 +1,9 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Level } from 'level'
-import { ErrorCodes, MeshCacheError } from '../src/errors.js'
-import { FORMAT, FORMAT_KEY } from '../src/persist/records.js'
+import { closeQuietly, openDatabase, refuse } from '../src/persist/database.js'
 import { loadOrCreateKey } from './identity.js'
+import type { OpenableDb } from '../src/persist/database.js'
 import type { PersistDb } from '../src/persist/persister.js'
 import type { ComponentLogger, PrivateKey } from '@libp2p/interface'
 
@@ -16,15 +16,6 @@ export interface OpenedStore {
   privateKey: PrivateKey
 }
 
-/** After a refusal: the refusal is the error to report, a failed close only a trace line. */
-export async function closeQuietly (db: { close: () => Promise<void> }, logger: ComponentLogger): Promise<void> {
-  await db.close().catch((err: Error) => { logger.forComponent('meshcache:persist').error('closing the database failed: %e', err) })
-}
-
-const refuse = (path: string, why: string): never => {
-  throw new MeshCacheError(ErrorCodes.PERSIST, `persist.path ${JSON.stringify(path)}: ${why}`)
-}
-
 /**
  * Opens (or creates) a peer's directory: the marker file, the peer's key
  * (`peer.key`, so a restart keeps its id and its keys) and the level
@@ -32,32 +23,24 @@ const refuse = (path: string, why: string): never => {
  * open, is ERR_PERSIST, and nothing is written.
  */
 export async function openStore (path: string, logger: ComponentLogger): Promise<OpenedStore> {
-  const found = await stat(path).catch((err: NodeJS.ErrnoException) => err.code === 'ENOENT' ? undefined : refuse(path, err.message))
-  if (found !== undefined && !found.isDirectory()) refuse(path, 'is not a directory')
+  const where = `persist.path ${JSON.stringify(path)}`
+  const found = await stat(path).catch((err: NodeJS.ErrnoException) => err.code === 'ENOENT' ? undefined : refuse(where, err.message))
+  if (found !== undefined && !found.isDirectory()) refuse(where, 'is not a directory')
   const marker = found === undefined ? undefined : await readFile(join(path, MARKER), 'utf8').catch(() => undefined)
-  if (found !== undefined && marker === undefined && (await readdir(path)).length > 0) refuse(path, `is not empty and not a meshcache store (no ${MARKER} file): nothing was touched`)
-  if (marker !== undefined && marker !== MARKER_TEXT) refuse(path, `${MARKER} names another format: ${JSON.stringify(marker.trim())}`)
+  if (found !== undefined && marker === undefined && (await readdir(path)).length > 0) refuse(where, `is not empty and not a meshcache store (no ${MARKER} file): nothing was touched`)
+  if (marker !== undefined && marker !== MARKER_TEXT) refuse(where, `${MARKER} names another format: ${JSON.stringify(marker.trim())}`)
   const fresh = marker === undefined
   if (fresh) {
     await mkdir(path, { recursive: true })
     await writeFile(join(path, MARKER), MARKER_TEXT)
   }
-  const db = new Level<Uint8Array, Uint8Array>(join(path, 'data'), { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: fresh })
-  try {
-    await db.open()
-    if (fresh) await db.put(FORMAT_KEY, FORMAT)
-    const format = await db.get(FORMAT_KEY)
-    if (format === undefined || format.length !== 1 || format[0] !== FORMAT[0]) refuse(path, 'its database is not a meshcache store of this format')
-  } catch (err) {
-    await closeQuietly(db, logger)
-    if (err instanceof MeshCacheError) throw err
-    refuse(path, `its database does not open: ${(err as Error).message}`)
-  }
+  const db = new Level<Uint8Array, Uint8Array>(join(path, 'data'), { keyEncoding: 'view', valueEncoding: 'view', createIfMissing: fresh }) as unknown as OpenableDb
+  await openDatabase(db, where, fresh, logger)
   try {
     const privateKey = await loadOrCreateKey(join(path, 'peer.key'), { logger })
-    return { db: db as unknown as PersistDb, privateKey }
+    return { db, privateKey }
   } catch (err) {
     await closeQuietly(db, logger)
-    return refuse(path, `its peer key does not load: ${(err as Error).message}`)
+    return refuse(where, `its peer key does not load: ${(err as Error).message}`)
   }
 }

@@ -2,6 +2,7 @@
  * meshcache's public API. Platform entries (node/, browser/) add
  * `createCache`, which builds the libp2p node for their platform.
  */
+import { defaultLogger } from '@libp2p/logger'
 import { Access } from './access/access.js'
 import { banGater } from './access/gater.js'
 import { macWith } from './access/handshake.js'
@@ -13,6 +14,7 @@ import { gossipMacWith } from './util/envelope.js'
 import { createMeshNode } from './libp2p.js'
 import { MDNS_SERVICE_TAG, resolveOptions } from './options.js'
 import { ErrorCodes, MeshCacheError } from './errors.js'
+import { closeQuietly } from './persist/database.js'
 import type { MeshNode, PlatformOptions } from './libp2p.js'
 import type { ResolveDns } from './membership/discovery.js'
 import type { PersistDb } from './persist/persister.js'
@@ -54,13 +56,33 @@ export interface Platform {
  * call this; applications call their `createCache`.
  */
 export async function createCacheOn (platform: Platform, options: CacheOptions = {}): Promise<MeshCache> {
+  let cache: MeshCache
+  try {
+    cache = await build(platform, options)
+  } catch (err) {
+    // Until a cache holds it, the database the platform opened is closed here; after, by the cache's stop().
+    if (platform.persist !== undefined) await closeQuietly(platform.persist, options.libp2p?.logger ?? defaultLogger())
+    throw err
+  }
+  try {
+    await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(cache.libp2p) : undefined)
+    platform.started?.(cache)
+  } catch (err) {
+    // The start's own error is the one to report; a failed clean-up only gets a line.
+    await cache.stop().catch((stopErr: Error) => { cache.libp2p.logger.forComponent('meshcache:cache').error('stopping after a failed start: %e', stopErr) })
+    throw err
+  }
+  return cache
+}
+
+async function build (platform: Platform, options: CacheOptions): Promise<MeshCache> {
   const resolved = resolveOptions(options)
   resolved.discovery.resolve ??= platform.resolveDns
   if (resolved.discovery.dns.length > 0 && resolved.discovery.resolve === undefined) {
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'discovery.dns needs a resolver: this platform has none (give discovery.resolve, or use Node)')
   }
   if (resolved.persist !== undefined && platform.persist === undefined) {
-    throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'persist is for Node peers: this platform opened no database')
+    throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'persist needs a database: this platform opened none')
   }
   if (resolved.discovery.mdns && platform.mdns === undefined) {
     throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'discovery.mdns is for Node peers: this platform has no mDNS')
@@ -82,14 +104,5 @@ export async function createCacheOn (platform: Platform, options: CacheOptions =
     score: peer => access.score(peer),
     gater: banGater(peer => access.banned(peer))
   })
-  const cache = new MeshCache(buildParts(node, resolved, access, gossipMac, platform.persist))
-  try {
-    await cache.start(platform.beforeJoin != null ? async () => platform.beforeJoin!(node) : undefined)
-    platform.started?.(cache)
-  } catch (err) {
-    // The start's own error is the one to report; a failed clean-up only gets a line.
-    await cache.stop().catch((stopErr: Error) => { node.logger.forComponent('meshcache:cache').error('stopping after a failed start: %e', stopErr) })
-    throw err
-  }
-  return cache
+  return new MeshCache(buildParts(node, resolved, access, gossipMac, platform.persist))
 }

@@ -61,11 +61,12 @@ export interface CacheOptions {
   /** Ways to find peers besides `bootstrap`. */
   discovery?: DiscoveryOptions
   /**
-   * Node only: keep the store on disk in this directory (a level database,
-   * written behind) and the peer's identity beside it, so a restart is warm
-   * and owns the same keys.
+   * Keep the store written behind to a level database and the peer's
+   * identity beside it, so a restart is warm and owns the same keys. Node:
+   * `{ path }`, a directory. Browsers: `true`, IndexedDB (one database per
+   * open tab of the origin; a reload takes its tab's back). Default off.
    */
-  persist?: { path: string }
+  persist?: { path: string } | boolean
   /** Node only: addresses to listen on. Default /ip4/0.0.0.0/tcp/0 and /ip4/0.0.0.0/tcp/0/ws. */
   listen?: string[]
   /** Owners per key, 1..5. Default 2. */
@@ -146,7 +147,8 @@ export type Libp2pOverrides = Partial<Omit<Libp2pOptions<MeshServices>, 'service
 
 /** The secret is not in here: it is turned into a key once (createCacheOn) and kept nowhere else. */
 export type ResolvedOptions = Required<Omit<CacheOptions, 'nearCache' | 'libp2p' | 'listen' | 'secret' | 'limits' | 'discovery' | 'persist'>> & {
-  persist?: { path: string }
+  /** Off is undefined; which of the two a platform takes, the platform's entry checks. */
+  persist?: { path: string } | true
   nearCache: Required<NearCacheOptions>
   discovery: Required<Omit<DiscoveryOptions, 'resolve'>> & Pick<DiscoveryOptions, 'resolve'>
   limits: Required<LimitOptions>
@@ -177,7 +179,7 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
     bootstrap: options.bootstrap ?? [],
     discovery: { dns: options.discovery?.dns ?? [], mdns: options.discovery?.mdns ?? false, intervalMs: options.discovery?.intervalMs ?? 10_000, resolve: options.discovery?.resolve },
     listen: options.listen,
-    persist: options.persist,
+    persist: options.persist === false ? undefined : options.persist,
     replicas: options.replicas ?? 2,
     virtualIds: options.virtualIds ?? DEFAULT_VIRTUAL_IDS,
     weight: options.weight ?? 1,
@@ -216,8 +218,8 @@ export function resolveOptions (options: CacheOptions = {}): ResolvedOptions {
     invalid('bootstrap must be an array of multiaddr strings')
   }
   checkDiscovery(resolved.discovery)
-  if (resolved.persist !== undefined) {
-    checkObject(resolved.persist, 'persist', false)
+  if (resolved.persist !== undefined && resolved.persist !== true) {
+    if (typeof resolved.persist !== 'object' || resolved.persist === null || Array.isArray(resolved.persist)) invalid('persist must be { path } (Node) or a boolean (browsers)')
     checkNames(resolved.persist, { path: true }, 'persist.')
     if (typeof resolved.persist.path !== 'string' || resolved.persist.path === '') invalid('persist.path must be a directory path')
   }

@@ -1,6 +1,7 @@
 /**
  * The browser-tabs demo: joins the mesh named in the URL
- * (`?bootstrap=<multiaddr>&mesh=<name>`) and shows the peers, the keys this
+ * (`?bootstrap=<multiaddr>&mesh=<name>`, `&persist=1` to keep its store in
+ * IndexedDB) and shows the peers, the keys this
  * tab owns, the owners of a typed key, get/set/delete, and invalidations.
  * Tests drive it through `window.cache` and `window.cacheReady`.
  */
@@ -23,7 +24,9 @@ window.cacheReady = createCache({
   heartbeatMs: Number(params.get('heartbeatMs') ?? 1000),
   requestTimeoutMs: Number(params.get('requestTimeoutMs') ?? 5000),
   webRTC: params.get('webrtc') !== '0',
-  nearCache: { maxEntries: Number(params.get('nearEntries') ?? 10_000) }
+  nearCache: { maxEntries: Number(params.get('nearEntries') ?? 10_000) },
+  // A reload (or the next tab) starts from what this tab kept in IndexedDB.
+  persist: params.get('persist') === '1'
 }).then(cache => {
   window.cache = cache
   wire(cache)

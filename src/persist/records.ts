@@ -24,6 +24,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 
 export const FORMAT_KEY = Uint8Array.of(0xff, 0x66, 0x6f, 0x72, 0x6d, 0x61, 0x74) // 0xff "format"
 export const FORMAT = Uint8Array.of(1)
+/** Where a browser tab keeps its peer's key (a Node peer keeps it in a file beside the database). */
+export const PEER_KEY = Uint8Array.of(0xff, 0x6b, 0x65, 0x79) // 0xff "key"
 
 export function recordKey (keyspace: string, key: string): Uint8Array {
   const a = utf8Length(keyspace)

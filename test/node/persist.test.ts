@@ -5,6 +5,7 @@ import { tcp } from '@libp2p/tcp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createCache, createCacheOn } from '../../node/index.js'
 import { FAST, LOOPBACK } from '../helpers/cluster.js'
+import { MemoryDb } from '../unit/persist/memory-db.js'
 
 const root = mkdtempSync(join(tmpdir(), 'meshcache-persist-'))
 afterAll(() => { rmSync(root, { recursive: true, force: true }) })
@@ -59,6 +60,14 @@ describe('persist', () => {
     await expect(createCache({ persist: { path: '' } })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
     await expect(createCache({ persist: { path: join(root, 'x'), dir: 1 } as never })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
     await expect(createCache({ persist: { path: join(root, 'y') }, replicas: 9 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' })
+    await expect(createCache({ persist: true })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('persist: { path }') })
     expect(readdirSync(root).filter(name => name === 'x' || name === 'y')).toEqual([])
+  })
+
+  it('a start that fails before the cache holds the database closes it', async () => {
+    const db = new MemoryDb()
+    const platform = { options: () => ({ transports: [tcp()], addresses: { listen: ['/ip4/256.0.0.1/tcp/0'] } }), persist: db }
+    await expect(createCacheOn(platform, { ...FAST, persist: { path: 'unused' } })).rejects.toThrow()
+    expect(db.closes).toBe(1)
   })
 })

@@ -40,3 +40,18 @@ describe('resolveOptions: secret and limits', () => {
     }
   })
 })
+
+describe('resolveOptions: persist', () => {
+  it('takes { path } (Node) or a boolean (browsers); false is off', () => {
+    expect(resolveOptions({ persist: { path: '/var/lib/meshcache' } }).persist).toEqual({ path: '/var/lib/meshcache' })
+    expect(resolveOptions({ persist: true }).persist).toBe(true)
+    expect(resolveOptions({ persist: false }).persist).toBeUndefined()
+    expect(resolveOptions({}).persist).toBeUndefined()
+  })
+
+  it('refuses anything else with ERR_INVALID_OPTION', () => {
+    for (const persist of ['yes', 1, null, [], { path: '' }, { path: 5 }, { dir: '/x' }]) {
+      expect(() => resolveOptions({ persist } as never), JSON.stringify(persist)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }))
+    }
+  })
+})

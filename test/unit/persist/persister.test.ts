@@ -4,34 +4,7 @@ import { Persister } from '../../../src/persist/persister.js'
 import { recordKey } from '../../../src/persist/records.js'
 import { Store } from '../../../src/store/index.js'
 import { encodeValue } from '../../../src/values.js'
-import type { PersistDb } from '../../../src/persist/persister.js'
-
-/** An in-memory PersistDb (keys compared as bytes, like LevelDB), with a switch to make writes fail. */
-class MemoryDb implements PersistDb {
-  readonly data = new Map<string, [Uint8Array, Uint8Array]>()
-  failing = false
-  batches = 0
-  async batch (operations: Parameters<PersistDb['batch']>[0]): Promise<void> {
-    if (this.failing) throw new Error('ENOSPC: no space left on device')
-    this.batches++
-    for (const op of operations) {
-      const id = Buffer.from(op.key).toString('hex')
-      if (op.type === 'put') this.data.set(id, [op.key, op.value])
-      else this.data.delete(id)
-    }
-  }
-
-  async clear ({ gte, lt }: { gte: Uint8Array, lt: Uint8Array }): Promise<void> {
-    for (const [id, [key]] of this.data) if (Buffer.compare(key, gte) >= 0 && Buffer.compare(key, lt) < 0) this.data.delete(id)
-  }
-
-  iterator (): ReturnType<PersistDb['iterator']> {
-    const sorted = [...this.data.values()].sort((a, b) => Buffer.compare(a[0], b[0]))
-    return { nextv: async size => sorted.splice(0, size), close: async () => {} }
-  }
-
-  async close (): Promise<void> {}
-}
+import { MemoryDb } from './memory-db.js'
 
 function peer (db: MemoryDb, clock = { now: 1_000_000 }): { store: Store, persister: Persister } {
   let persister: Persister | undefined
