@@ -84,8 +84,8 @@ export function buildParts (node: MeshNode, options: ResolvedOptions, access = d
   const gossip = gossipOf(node, { mac: gossipMac, accept: access.secret ? (from, via) => access.acceptGossip(from, via) : undefined })
   let persister: Persister | undefined
   const store = new Store({ now, onChange: db === undefined ? undefined : (keyspace, key) => { persister!.changed(keyspace, key) } })
-  if (db !== undefined) persister = new Persister({ store, logger, now }, db)
-  const near = new NearCache({ ...options.nearCache, now })
+  const near = new NearCache({ ...options.nearCache, now, onChange: db === undefined ? undefined : id => { persister!.nearChanged(id) } })
+  if (db !== undefined) persister = new Persister({ store, near, logger, now }, db)
   const clock = new HybridClock(now)
   const once = new OncePerVersion()
   const ownership = new Ownership(options)

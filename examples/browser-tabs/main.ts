@@ -24,7 +24,7 @@ window.cacheReady = createCache({
   heartbeatMs: Number(params.get('heartbeatMs') ?? 1000),
   requestTimeoutMs: Number(params.get('requestTimeoutMs') ?? 5000),
   webRTC: params.get('webrtc') !== '0',
-  nearCache: { maxEntries: Number(params.get('nearEntries') ?? 10_000) },
+  nearCache: { maxEntries: Number(params.get('nearEntries') ?? 10_000), maxStalenessMs: Number(params.get('nearStalenessMs') ?? 5_000) },
   // A reload (or the next tab) starts from what this tab kept in IndexedDB.
   persist: params.get('persist') === '1'
 }).then(cache => {

@@ -32,6 +32,8 @@ export interface NearCacheInit {
   /** Longest a copy is served without hearing from its owner, whatever gossip lost. */
   maxStalenessMs: number
   now?: () => number
+  /** Called with a copy's id (entryId) whenever it is stored or leaves, for whoever keeps a copy of the copies (persist). */
+  onChange?: (id: string) => void
 }
 
 /**
@@ -61,7 +63,11 @@ export class NearCache {
     this.hitNow = coarseClock(this.now)
     this.moveAfter = Math.max(1, Math.floor(init.maxEntries / 2))
     if (init.maxEntries > 0) {
-      this.entries = new LRUCache({ max: init.maxEntries, dispose: entry => { entry.dropped = true } })
+      const { onChange } = init
+      this.entries = new LRUCache({
+        max: init.maxEntries,
+        dispose: onChange === undefined ? entry => { entry.dropped = true } : (entry, id) => { entry.dropped = true; onChange(id) }
+      })
       this.invalidated = new RecentMap(Math.max(1024, init.maxEntries))
     }
   }
@@ -93,12 +99,30 @@ export class NearCache {
   }
 
   set (keyspace: string, key: string, entry: NearEntry): void {
-    if (this.entries == null) return
+    if (this.hold(keyspace, key, entry)) this.init.onChange?.(entryId(keyspace, key))
+  }
+
+  /**
+   * A copy kept from before a restart (persist): held like one just read,
+   * while its staleness limit has not passed, and not announced as a
+   * change; returns whether it is held.
+   */
+  restore (keyspace: string, key: string, entry: NearEntry): boolean {
+    return entry.fetchedAt + this.init.maxStalenessMs > this.now() && this.hold(keyspace, key, entry)
+  }
+
+  /** The copy as held, with no hit counted and no LRU move: for persist, which writes it out. */
+  held (id: string): NearEntry | undefined {
+    return this.entries?.peek(id)
+  }
+
+  private hold (keyspace: string, key: string, entry: NearEntry): boolean {
+    if (this.entries == null) return false
     const dropped = this.invalidated?.get(key)
-    if (dropped != null && dropped > entry.version) return
+    if (dropped != null && dropped > entry.version) return false
     const id = entryId(keyspace, key)
     const known = this.entries.peek(id)
-    if (known != null && known.version > entry.version) return
+    if (known != null && known.version > entry.version) return false
     // A value read off the wire is a view into its frame: kept alone, it would keep the whole frame.
     // Built field by field: every held copy has one shape, so hit() reads it without a lookup by name.
     this.entries.set(id, {
@@ -113,6 +137,7 @@ export class NearCache {
       movedAt: ++this.moves,
       freshUntil: Math.min(entry.fetchedAt + this.init.maxStalenessMs + 1, entry.expiresAt === 0 ? Infinity : entry.expiresAt)
     })
+    return true
   }
 
   /**

@@ -1,4 +1,5 @@
-import { ENTRY, TOMBSTONE, decodeRecord, encodeRecord, keyspaceRange, parseRecordKey, recordKey } from './records.js'
+import { ENTRY, NEAR_PREFIX, TOMBSTONE, decodeNearRecord, decodeRecord, encodeNearRecord, encodeRecord, keyspaceRange, nearKey, parseRecordKey, recordKey } from './records.js'
+import type { NearCache } from '../invalidation/near-cache.js'
 import type { Store } from '../store/index.js'
 import type { ComponentLogger } from '@libp2p/interface'
 
@@ -13,11 +14,13 @@ export interface PersistDb {
 
 export interface PersisterComponents {
   store: Pick<Store, 'peek' | 'tombstoneOf' | 'apply' | 'restoreTombstone'>
+  /** Near copies are kept too when given: a reload soon after a read finds them (browsers). */
+  near?: Pick<NearCache, 'held' | 'restore'>
   logger: ComponentLogger
   now: () => number
 }
 
-export interface PersistStatus { pending: number, written: number, failures: number, loaded: number }
+export interface PersistStatus { pending: number, written: number, failures: number, loaded: number, nearLoaded: number }
 
 /** Write-behind delay: an acknowledged write is on disk within about this, plus the batch's own time. */
 export const FLUSH_MS = 250
@@ -40,13 +43,15 @@ export class Persister {
   private pending = new Map<string, Set<string>>()
   /** Keyspaces dropped since the last write: their records go before any key's. */
   private dropped = new Set<string>()
+  /** Near copies changed, by id (keyspace, 0, key). */
+  private pendingNear = new Set<string>()
   private pendingKeys = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private flushing: Promise<void> | undefined
   private closed = false
   /** While load() applies what is on disk, the store's changes are not news to write back. */
   private loading = false
-  readonly counts: PersistStatus = { pending: 0, written: 0, failures: 0, loaded: 0 }
+  readonly counts: PersistStatus = { pending: 0, written: 0, failures: 0, loaded: 0, nearLoaded: 0 }
 
   constructor (components: PersisterComponents, db: PersistDb) {
     this.c = components
@@ -74,7 +79,7 @@ export class Persister {
     }
     if (skipped > 0) this.log.error('skipped %d records that do not decode', skipped)
     if (gone.length > 0) await this.db.batch(gone.map(key => ({ type: 'del' as const, key })))
-    this.log('loaded %d entries, dropped %d expired records', this.counts.loaded, gone.length)
+    this.log('loaded %d entries and %d near copies, dropped %d expired records', this.counts.loaded, this.counts.nearLoaded, gone.length)
     return this.counts.loaded
   }
 
@@ -84,12 +89,20 @@ export class Persister {
     for (const [rawKey, rawValue] of records) {
       if (rawKey[0] === 0xff) continue
       const id = parseRecordKey(rawKey)
-      const record = decodeRecord(rawValue)
-      if (id === undefined || record === undefined) {
+      if (id === undefined) {
         skipped++
         continue
       }
       const [keyspace, key] = id
+      if (rawKey[0] === NEAR_PREFIX) {
+        skipped += this.restoreNear(keyspace, key, rawKey, rawValue, now, gone)
+        continue
+      }
+      const record = decodeRecord(rawValue)
+      if (record === undefined) {
+        skipped++
+        continue
+      }
       if (record.expiresAt !== 0 && record.expiresAt <= now) {
         gone.push(rawKey)
       } else if (record.kind === ENTRY) {
@@ -100,6 +113,24 @@ export class Persister {
       }
     }
     return skipped
+  }
+
+  /** A near copy from disk back into the near cache, unless expired or past its staleness limit (then deleted); 1 when it does not decode. */
+  private restoreNear (keyspace: string, key: string, rawKey: Uint8Array, rawValue: Uint8Array, now: number, gone: Uint8Array[]): number {
+    const record = decodeNearRecord(rawValue)
+    if (record === undefined) return 1
+    const fresh = record.expiresAt === 0 || record.expiresAt > now
+    if (fresh && this.c.near?.restore(keyspace, key, { ...record, staleAt: record.staleAt === 0 ? undefined : record.staleAt }) === true) this.counts.nearLoaded++
+    else gone.push(rawKey)
+    return 0
+  }
+
+  nearChanged (id: string): void {
+    if (this.closed) return
+    const before = this.pendingNear.size
+    this.pendingNear.add(id)
+    this.pendingKeys += this.pendingNear.size - before
+    this.schedule()
   }
 
   changed (keyspace: string, key: string | undefined): void {
@@ -122,6 +153,10 @@ export class Persister {
       keys.add(key)
       this.pendingKeys += keys.size - before
     }
+    this.schedule()
+  }
+
+  private schedule (): void {
     this.counts.pending = this.pendingKeys
     this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush() }, FLUSH_MS)
   }
@@ -156,8 +191,15 @@ export class Persister {
       if (keys.size === 0) this.pending.delete(keyspace)
       if (taken.length === MAX_BATCH) break
     }
-    this.pendingKeys -= taken.length
+    const takenNear: string[] = []
+    for (const id of this.pendingNear) {
+      if (taken.length + takenNear.length === MAX_BATCH) break
+      takenNear.push(id)
+      this.pendingNear.delete(id)
+    }
+    this.pendingKeys -= taken.length + takenNear.length
     const operations = taken.map(([keyspace, key]) => this.operationFor(keyspace, key))
+    for (const id of takenNear) operations.push(this.nearOperationFor(id))
     let failed = false
     try {
       for (const keyspace of dropped) await this.db.clear(keyspaceRange(keyspace))
@@ -170,6 +212,7 @@ export class Persister {
       for (const keyspace of dropped) this.dropped.add(keyspace)
       // Put back unless written again since (then it is pending already); the state is read afresh at the next write.
       for (const [keyspace, key] of taken) this.mark(keyspace, key)
+      for (const id of takenNear) this.nearChanged(id)
     }
     this.counts.pending = this.pendingKeys
     // A backlog (more than one batch) goes on at once; after a failure, the disk gets FLUSH_MS to recover.
@@ -187,5 +230,12 @@ export class Persister {
       return { type: 'put', key: diskKey, value: encodeRecord({ kind: TOMBSTONE, version: tombstone.version, expiresAt: tombstone.expiresAt, staleAt: 0, value: new Uint8Array(0) }) }
     }
     return { type: 'del', key: diskKey }
+  }
+
+  private nearOperationFor (id: string): Parameters<PersistDb['batch']>[0][number] {
+    const diskKey = nearKey(id)
+    const copy = this.c.near?.held(id)
+    if (copy === undefined) return { type: 'del', key: diskKey }
+    return { type: 'put', key: diskKey, value: encodeNearRecord({ ...copy, staleAt: copy.staleAt ?? 0 }) }
   }
 }

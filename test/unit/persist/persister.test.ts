@@ -4,14 +4,20 @@ import { Persister } from '../../../src/persist/persister.js'
 import { recordKey } from '../../../src/persist/records.js'
 import { Store } from '../../../src/store/index.js'
 import { encodeValue } from '../../../src/values.js'
+import { NearCache } from '../../../src/invalidation/near-cache.js'
 import { MemoryDb } from './memory-db.js'
+import type { NearEntry } from '../../../src/invalidation/near-cache.js'
 
-function peer (db: MemoryDb, clock = { now: 1_000_000 }): { store: Store, persister: Persister } {
+function peer (db: MemoryDb, clock = { now: 1_000_000 }, nearEntries = 100): { store: Store, near: NearCache, persister: Persister } {
   let persister: Persister | undefined
-  const store = new Store({ now: () => clock.now, onChange: (ks, key) => { persister!.changed(ks, key) } })
-  persister = new Persister({ store, logger: defaultLogger(), now: () => clock.now }, db)
-  return { store, persister }
+  const now = (): number => clock.now
+  const store = new Store({ now, onChange: (ks, key) => { persister!.changed(ks, key) } })
+  const near = new NearCache({ maxEntries: nearEntries, maxStalenessMs: 5_000, now, onChange: id => { persister!.nearChanged(id) } })
+  persister = new Persister({ store, near, logger: defaultLogger(), now }, db)
+  return { store, near, persister }
 }
+
+const copyOf = (text: string, version: bigint, fetchedAt: number): NearEntry => ({ value: value(text), version, expiresAt: 0, owner: 'owner-a', fetchedAt })
 
 const value = (text: string): Uint8Array => encodeValue(text, 1024)
 
@@ -88,5 +94,40 @@ describe('Persister', () => {
     db.data.set('bad', [recordKey('ks', 'bad'), Uint8Array.of(42)])
     const { persister } = peer(db)
     expect(await persister.load()).toBe(0)
+  })
+
+  it('keeps near copies: a copy read shortly before the restart is back, an invalidated one is not', async () => {
+    const db = new MemoryDb()
+    const clock = { now: 1_000_000 }
+    const { near, persister } = peer(db, clock)
+    near.set('ks', 'kept', copyOf('v', 1n, clock.now))
+    near.set('ks', 'dropped', copyOf('v', 1n, clock.now))
+    await persister.flush()
+    near.invalidate('ks', 'dropped', 2n)
+    await persister.flush()
+    await persister.stop()
+    clock.now += 1_000
+    const again = peer(db, clock)
+    expect(await again.persister.load()).toBe(0)
+    expect(again.persister.counts).toMatchObject({ loaded: 0, nearLoaded: 1 })
+    expect(again.near.get('ks', 'kept')).toMatchObject({ version: 1n, owner: 'owner-a', fetchedAt: 1_000_000 })
+    expect(again.near.get('ks', 'dropped')).toBeUndefined()
+  })
+
+  it('at load, deletes near copies past their staleness limit, and those the near cache has no room for', async () => {
+    const db = new MemoryDb()
+    const clock = { now: 1_000_000 }
+    const { near, persister } = peer(db, clock)
+    near.set('ks', 'old', copyOf('v', 1n, clock.now - 4_500))
+    for (let i = 0; i < 3; i++) near.set('ks', `k${i}`, copyOf('v', 1n, clock.now))
+    await persister.flush()
+    expect(db.data.size).toBe(4)
+    clock.now += 1_000
+    const again = peer(db, clock, 2)
+    await again.persister.load()
+    await again.persister.flush()
+    expect(again.persister.counts.nearLoaded).toBe(3)
+    expect(again.near.size).toBe(2)
+    expect(db.data.size).toBe(2)
   })
 })
