@@ -158,7 +158,7 @@ export class Persister {
 
   private schedule (): void {
     this.counts.pending = this.pendingKeys
-    this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush() }, FLUSH_MS)
+    if (!this.closed) this.timer ??= setTimeout(() => { this.timer = undefined; void this.flush() }, FLUSH_MS)
   }
 
   /** Writes what is pending; resolves once it is on disk or failed (and was put back). */
@@ -175,6 +175,9 @@ export class Persister {
     this.timer = undefined
     await this.flush()
     this.closed = true
+    // A last batch that failed has put its keys back and asked for another try: there is none after this.
+    clearTimeout(this.timer)
+    this.timer = undefined
     await this.db.close().catch((err: Error) => { this.log.error('closing the database failed: %e', err) })
   }
 

@@ -1,5 +1,5 @@
 import { defaultLogger } from '@libp2p/logger'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Persister } from '../../../src/persist/persister.js'
 import { recordKey } from '../../../src/persist/records.js'
 import { Store } from '../../../src/store/index.js'
@@ -129,5 +129,22 @@ describe('Persister', () => {
     expect(again.persister.counts.nearLoaded).toBe(3)
     expect(again.near.size).toBe(2)
     expect(db.data.size).toBe(2)
+  })
+
+  it('a stop on a failing disk gives up what it could not write, and leaves no timer behind', async () => {
+    vi.useFakeTimers()
+    try {
+      const db = new MemoryDb()
+      const { store, persister } = peer(db)
+      db.failing = true
+      store.apply('ks', 'a', { value: value('v'), version: 1n, expiresAt: 0 })
+      await persister.stop()
+      expect(persister.counts).toMatchObject({ failures: 1, pending: 1 })
+      expect(vi.getTimerCount()).toBe(0)
+      store.apply('ks', 'b', { value: value('v'), version: 2n, expiresAt: 0 })
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
