@@ -74,10 +74,15 @@ export class Rebalance {
   /**
    * Once joined: keys left with a peer that no longer owns them (a push that
    * failed, or kept after a hand-off) go on to their owners every few
-   * heartbeats after a view change, until none fail or wait.
+   * heartbeats after a view change, until none fail or wait. `restored`: the
+   * store was loaded from disk, so its replicas may differ from the mesh's as
+   * after a partition (each peer wrote to disk on its own): a join only
+   * brings this peer the mesh's newer versions, so its own newer ones, and
+   * the keys it no longer owns, go to their owners as after a merge.
    */
-  start (): void {
+  start (restored = false): void {
     this.running = true
+    if (restored) this.reconcileLater()
     for (const ms of SYNC_AFTER_MS) {
       this.syncTimers.push(setTimeout(() => { if (this.running) void syncView(this.c, this.log) }, ms))
     }

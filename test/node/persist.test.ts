@@ -31,6 +31,27 @@ describe('persist', () => {
     }
   })
 
+  it('a restarted peer\'s newer version wins at the co-owner that restarted with an older one', async () => {
+    const withPeer = async (path: string, bootstrap: string[] = []): ReturnType<typeof createCache> => createCache({ ...FAST, listen: LOOPBACK, replicas: 2, persist: { path }, bootstrap })
+    let a = await withPeer(join(root, 'newer-a'))
+    let b = await withPeer(join(root, 'newer-b'), a.multiaddrs)
+    await b.set('k', 'v1')
+    await b.stop() // b's disk: v1
+    await a.set('k', 'v2') // a's disk: v2
+    await a.stop()
+    b = await withPeer(join(root, 'newer-b'))
+    a = await withPeer(join(root, 'newer-a'), b.multiaddrs)
+    try {
+      expect(b.peek('k')).toBe('v1')
+      // b asked no one for k, and a pushes nothing to b at a join: only a's reconcile brings v2 there.
+      await expect.poll(() => b.peek('k'), { timeout: 15_000 }).toBe('v2')
+      expect(await b.get('k')).toBe('v2')
+    } finally {
+      await a.stop()
+      await b.stop()
+    }
+  })
+
   it('refuses, with ERR_PERSIST and touching nothing, a directory that is not a meshcache store', async () => {
     const foreign = join(root, 'foreign')
     mkdirSync(foreign)
