@@ -3,7 +3,8 @@
  * `fill DIR N` writes N entries of 100 B to a persisted peer and stops it
  * once they are on disk; `restart DIR N` times createCache on that directory
  * until it serves, and checks every entry is back; `sets DIR|- MS` runs 64
- * callers of `set` for MS ms, with persist in DIR or without ('-').
+ * callers of `set` for MS ms, with persist in DIR or without ('-'), each
+ * over 1000 keys of its own; `unique-sets` the same with every key new.
  * Prints one JSON line.
  */
 import { createCache } from '../node/index.js'
@@ -44,8 +45,9 @@ if (step === 'fill') {
   await cache.stop()
   if (keys !== count || !(probe instanceof Uint8Array) || probe[0] !== ((count - 1) & 0xff)) throw new Error(`restart found ${keys} of ${count} entries`)
   console.log(JSON.stringify({ serveMs, loaded: persist!.loaded }))
-} else if (step === 'sets') {
+} else if (step === 'sets' || step === 'unique-sets') {
   const persist = dir !== '-'
+  const unique = step === 'unique-sets'
   const cache = await createCache(options(persist))
   const durationMs = Number(arg)
   const value = valueOf(1)
@@ -54,7 +56,7 @@ if (step === 'fill') {
   // A clock check, not a timer: sets to this peer itself may settle without ever yielding to timers.
   await Promise.all(Array.from({ length: 64 }, async (_, worker) => {
     for (let i = 0; performance.now() - started < durationMs; i++) {
-      await cache.set(`w${worker}:${i % 1000}`, value)
+      await cache.set(unique ? `w${worker}:${i}` : `w${worker}:${i % 1000}`, value)
       ops++
       // Let the write-behind's timer run as it would between requests.
       if (i % 256 === 255) await new Promise(resolve => setImmediate(resolve))

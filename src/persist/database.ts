@@ -43,7 +43,7 @@ export async function openDatabase (db: OpenableDb, where: string, fresh: boolea
 }
 
 async function isEmpty (db: OpenableDb): Promise<boolean> {
-  const iterator = db.iterator()
+  const iterator = db.iterator({ highWaterMarkBytes: 1024 })
   try {
     return (await iterator.nextv(1)).length === 0
   } finally {

@@ -124,6 +124,15 @@ export class Store {
     return slot === NONE ? undefined : entryAt(s.table, slot)
   }
 
+  /** Like peek, but the value is a view into the table, not a copy: good only until the store next changes (for encoding it at once). */
+  peekView (keyspace: string, key: string): StoredEntry | undefined {
+    const s = this.#spaces.get(keyspace)
+    if (s === undefined) return undefined
+    const slot = liveSlot(s.table, key, this.#now())
+    if (slot === NONE) return undefined
+    return { value: s.table.view(slot), version: s.table.version(slot), expiresAt: s.table.expiresAt(slot), staleAt: s.table.staleAtOf(slot) }
+  }
+
   /**
    * For readers that remember where an entry is (local reads): the
    * keyspace's table and the key's live slot in it, or undefined. Counts as
@@ -230,6 +239,28 @@ export class Store {
   }
 
   /** A tombstone read back from disk (persistence), kept until its own expiry rather than a fresh TTL. */
+  /**
+   * An entry read back from disk at start, for a key the store has never
+   * held (no entry, no tombstone: each key has one record on disk): stored
+   * without looking the key up first, which is half the cost of a load's
+   * apply. Not announced (onChange): it is on disk already. False when it
+   * is expired or larger than its keyspace's budget.
+   */
+  restoreEntry (keyspace: string, key: string, entry: StoredEntry): boolean {
+    const now = this.#now()
+    let s = this.#spaces.get(keyspace)
+    const budget = s?.maxBytes ?? this.#defaultMaxBytes
+    if ((entry.expiresAt !== 0 && entry.expiresAt <= now) || entrySize(key, entry) > budget) return false
+    if (s === undefined) {
+      s = newSpace(budget, false)
+      this.#spaces.set(keyspace, s)
+    }
+    const stored = s.table.put(key, NONE, entry.value, versionHigh(entry.version), versionLow(entry.version), entry.expiresAt, entry.staleAt)
+    evict(s, stored, keyspace, this.#onChange)
+    if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, stored, s.table)
+    return true
+  }
+
   restoreTombstone (keyspace: string, key: string, version: bigint, expiresAt: number): void {
     if (expiresAt <= this.#now() || this.peek(keyspace, key) !== undefined) return
     const t = this.#tombstone(keyspace, key, this.#now())
