@@ -45,10 +45,13 @@ test('a reloaded tab has its peer id, its keys and its near copies back before a
   expect(await tab.page.evaluate(async (ks) => window.cache.getMany(ks), others)).toEqual(others.map(valueOf))
   await persisted(tab.page)
 
+  const reloaded = Date.now()
   await tab.page.reload()
   expect(await joined(tab.page)).toBe(tab.peerId)
+  const rejoinMs = Date.now() - reloaded
   // peek never touches the network: every value it gives is the tab's own, or its near copy.
   const read = await tab.page.evaluate(async (ks) => { const cache = await window.cacheReady; return ks.map((k: string) => cache.peek(k) ?? null) }, keys)
+  console.log(`reload: the tab was back ${rejoinMs} ms after reload() with the same peer id; peek answered ${read.filter((v, i) => v === valueOf(keys[i])).length} of ${keys.length} keys (${owned.length} its own, ${others.length} near copies of the relay's)`)
   expect(read).toEqual(keys.map(valueOf))
   expect(await tab.page.evaluate(async () => (await window.cache.status()).persist)).toMatchObject({ loaded: owned.length, nearLoaded: others.length, failures: 0 })
   // And the mesh is whole again: the relay's keys through it, the tab's own from the relay.

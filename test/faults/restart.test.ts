@@ -55,8 +55,13 @@ describe('restart after SIGKILL of every peer', () => {
     const loaded = await Promise.all(after.map(async p => ((await p.call('status')) as { persist: { loaded: number } }).persist.loaded))
     // Every kept key on its 2 owners' disks: the restarted peers loaded them, nobody else had them.
     expect(loaded.reduce((a, b) => a + b, 0)).toBe(KEPT.length * 2)
-    for (const reader of after) {
-      const values = await reader.call('getMany', KEYS) as Array<string | null>
+    const reads = await Promise.all(after.map(async reader => reader.call('getMany', KEYS) as Promise<Array<string | null>>))
+    const count = (keys: string[], test: (value: string | null, key: string) => boolean): string => reads.map(values => keys.filter(key => test(values[KEYS.indexOf(key)], key)).length).join('/')
+    console.log(`restart: 3 peers SIGKILLed ${WINDOW_MS} ms after the last ack and restarted on their directories: ` +
+      `same peer ids ${after.filter((p, i) => p.peerId === before[i].peerId).length}/3, loaded ${loaded.join('+')} entries; ` +
+      `read at each peer: kept keys back ${count(KEPT, (v, k) => v === `v-${k}`)} of ${KEPT.length}, ` +
+      `deleted still absent ${count(DELETED, v => v == null)} of ${DELETED.length}, expired absent ${count(EXPIRING, v => v == null)} of ${EXPIRING.length}`)
+    for (const values of reads) {
       expect(values.slice(30)).toEqual(KEPT.map(key => `v-${key}`))
       expect(values.slice(0, 30).filter(v => v != null)).toEqual([])
     }
