@@ -1,15 +1,17 @@
 import { entryId } from '../values.js'
 import { toWire } from '../operations/entries.js'
-import { addTarget, sendAll } from './send.js'
+import { addTarget, sendAll, sendDeletes } from './send.js'
 import type { PushComponents, RebalanceState } from './components.js'
-import type { Targets } from './send.js'
+import type { Deleted, Targets } from './send.js'
 import type { Entry } from '../protocol/frame.js'
 import type { Logger } from '@libp2p/interface'
 
 /**
  * Once a merge has settled: every key this peer holds goes to each of its
- * other owners (the newer version wins there), which repairs what a failed
- * push, or one made in a half-merged view, missed; keys this peer no longer
+ * other owners (the newer version wins there), and so does every key it
+ * deleted lately (its tombstone, as a versioned DELETE: an owner that missed
+ * the delete would serve the older value for good), which repairs what a
+ * failed push, or one made in a half-merged view, missed; keys this peer no longer
  * owns (pushTo kept them) are dropped once all their owners acknowledged.
  * Resolves whether every send succeeded (if not, the caller tries again).
  * `onlyStrays`: just the keys this peer holds without owning them — a push
@@ -38,6 +40,7 @@ export async function reconcile (c: Omit<PushComponents, 'settings'>, state: Reb
   // Older marks are plain strays now (or the key is gone): forget them.
   for (const [id, at] of state.handedOff) if (now - at >= state.handOffGraceMs) state.handedOff.delete(id)
   const failed = await sendAll(c.requests, log, targets)
+  if (!onlyStrays) await sendTombstones(c, log, failed)
   let dropped = 0
   for (const { entry: { keyspace, key, version }, owners } of strays) {
     // Written here meanwhile, not received by an owner, or owned by others now: keep.
@@ -48,4 +51,20 @@ export async function reconcile (c: Omit<PushComponents, 'settings'>, state: Reb
   }
   if (dropped > 0 || failed.size > 0) log('%s: %d strays dropped, %d peer(s) failed, %d waiting', onlyStrays ? 'stray sweep' : 'reconcile', dropped, failed.size, waiting)
   return failed.size === 0 && waiting === 0
+}
+
+/** Every live tombstone to the key's other owners; peers that did not take theirs join `failed`. */
+async function sendTombstones (c: Omit<PushComponents, 'settings'>, log: Logger, failed: Set<string>): Promise<void> {
+  const byPeer = new Map<string, Deleted[]>()
+  for (const [keyspace, key, { version }] of c.store.tombstones()) {
+    for (const owner of c.view.owners(keyspace, key)) {
+      if (owner === c.self) continue
+      let list = byPeer.get(owner)
+      if (list === undefined) byPeer.set(owner, list = [])
+      list.push({ keyspace, key, version })
+    }
+  }
+  await Promise.all([...byPeer].map(async ([peer, deleted]) => {
+    if (!await sendDeletes(c.requests, log, peer, deleted)) failed.add(peer)
+  }))
 }

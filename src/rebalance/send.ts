@@ -37,3 +37,36 @@ export async function sendAll (requests: Requests, log: Logger, targets: Targets
   }))
   return failed
 }
+
+/** A key deleted here lately, for its other owners. */
+export interface Deleted { keyspace: string, key: string, version: bigint }
+
+/** Keys per DELETE frame: keys are at most a few KiB, a frame stays well under its limit. */
+const DELETES_PER_FRAME = 256
+
+/**
+ * Sends deletes as versioned DELETE frames, one per keyspace and version (a
+ * deleteMany shares one): the owner applies each as it would a delete of
+ * its own, newer than what it holds or a no-op. True when every frame was
+ * acknowledged.
+ */
+export async function sendDeletes (requests: Requests, log: Logger, peer: string, deleted: Deleted[]): Promise<boolean> {
+  const groups = new Map<string, { keyspace: string, version: bigint, keys: string[] }>()
+  for (const { keyspace, key, version } of deleted) {
+    const id = `${version}:${keyspace}`
+    let group = groups.get(id)
+    if (group === undefined) groups.set(id, group = { keyspace, version, keys: [] })
+    group.keys.push(key)
+  }
+  for (const { keyspace, version, keys } of groups.values()) {
+    for (let i = 0; i < keys.length; i += DELETES_PER_FRAME) {
+      try {
+        await requests.call(peer, { op: Op.DELETE, keyspace, version, keys: keys.slice(i, i + DELETES_PER_FRAME) })
+      } catch (err) {
+        log('sending %d deletes to %s failed: %s', deleted.length, peer, (err as Error).message)
+        return false
+      }
+    }
+  }
+  return true
+}

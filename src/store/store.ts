@@ -238,7 +238,6 @@ export class Store {
     return this.#tombstone(keyspace, key, this.#now())
   }
 
-  /** A tombstone read back from disk (persistence), kept until its own expiry rather than a fresh TTL. */
   /**
    * An entry read back from disk at start, for a key the store has never
    * held (no entry, no tombstone: each key has one record on disk): stored
@@ -261,6 +260,7 @@ export class Store {
     return true
   }
 
+  /** A tombstone read back from disk (persistence), kept until its own expiry rather than a fresh TTL. */
   restoreTombstone (keyspace: string, key: string, version: bigint, expiresAt: number): void {
     if (expiresAt <= this.#now() || this.peek(keyspace, key) !== undefined) return
     const t = this.#tombstone(keyspace, key, this.#now())
@@ -299,6 +299,16 @@ export class Store {
       if (s.configured || s.table.size > 0) names.push(name)
     }
     return names
+  }
+
+  /** Every live tombstone: the keys deleted here lately, with the delete's version. */
+  * tombstones (): IterableIterator<[keyspace: string, key: string, tombstone: Readonly<Tombstone>]> {
+    for (const [id, tombstone] of [...this.#tombstones.entries()]) {
+      if (tombstone.expiresAt <= this.#now()) continue
+      const colon = id.indexOf(':')
+      const length = Number(id.slice(0, colon))
+      yield [id.slice(colon + 1, colon + 1 + length), id.slice(colon + 1 + length), tombstone]
+    }
   }
 
   /**

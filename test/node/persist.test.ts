@@ -31,21 +31,24 @@ describe('persist', () => {
     }
   })
 
-  it('a restarted peer\'s newer version wins at the co-owner that restarted with an older one', async () => {
+  it('a restarted peer\'s newer version, and its newer delete, win at the co-owner that restarted with older ones', async () => {
     const withPeer = async (path: string, bootstrap: string[] = []): ReturnType<typeof createCache> => createCache({ ...FAST, listen: LOOPBACK, replicas: 2, persist: { path }, bootstrap })
     let a = await withPeer(join(root, 'newer-a'))
     let b = await withPeer(join(root, 'newer-b'), a.multiaddrs)
-    await b.set('k', 'v1')
-    await b.stop() // b's disk: v1
-    await a.set('k', 'v2') // a's disk: v2
+    await b.setMany([['k', 'v1'], ['gone', 'still here']])
+    await b.stop() // b's disk: k = v1, gone
+    await a.set('k', 'v2')
+    await a.delete('gone') // a's disk: k = v2, gone's tombstone
     await a.stop()
     b = await withPeer(join(root, 'newer-b'))
     a = await withPeer(join(root, 'newer-a'), b.multiaddrs)
     try {
       expect(b.peek('k')).toBe('v1')
-      // b asked no one for k, and a pushes nothing to b at a join: only a's reconcile brings v2 there.
+      expect(b.peek('gone')).toBe('still here')
+      // b asked no one, and a pushes nothing to b at a join: only a's reconcile brings v2 and the delete there.
       await expect.poll(() => b.peek('k'), { timeout: 15_000 }).toBe('v2')
-      expect(await b.get('k')).toBe('v2')
+      await expect.poll(() => b.peek('gone'), { timeout: 15_000 }).toBeUndefined()
+      expect(await b.getMany(['k', 'gone'])).toEqual(['v2', undefined])
     } finally {
       await a.stop()
       await b.stop()

@@ -75,3 +75,19 @@ describe('tombstones', () => {
     expect(store.apply('a:', 'b', entry(1))).toBe(false)
   })
 })
+
+describe('tombstones()', () => {
+  it('lists the live tombstones with their keyspace, key and version, a keyspace name with a colon too', () => {
+    const { store, clock } = setup({ tombstoneTtlMs: 1_000 })
+    store.apply('a:b', 'k:1', entry(1))
+    store.remove('a:b', 'k:1', 2n)
+    store.apply('ks', 'old', entry(3))
+    store.remove('ks', 'old', 4n)
+    clock.advance(500)
+    store.apply('ks', 'new', entry(5))
+    store.remove('ks', 'new', 6n)
+    expect([...store.tombstones()].map(([ks, k, t]) => `${ks}/${k}@${t.version}`).sort()).toEqual(['a:b/k:1@2', 'ks/new@6', 'ks/old@4'])
+    clock.advance(500)
+    expect([...store.tombstones()].map(([ks, k]) => `${ks}/${k}`)).toEqual(['ks/new'])
+  })
+})
