@@ -68,7 +68,7 @@ export class MeshCache extends EventTarget {
   async start (beforeJoin?: () => Promise<void>): Promise<void> {
     const { access, node, rpc, membership, discovery, persister, invalidator, rebalance, options, streams } = this.parts
     // What was on disk is in the store before anyone can ask for it, and before the join reconciles it with the mesh.
-    const loaded = await persister?.load() ?? 0
+    const restored = await persister?.load() ?? 0
     // Protocols first, then the node (created stopped): no peer finds it half-ready.
     await access.start({
       self: this.peerId,
@@ -98,7 +98,7 @@ export class MeshCache extends EventTarget {
     this.state = 'running'
     this.parts.lifecycle.running = true
     membership.joined()
-    rebalance.start(loaded > 0)
+    rebalance.start(restored > 0)
     this.log('%s joined mesh %s with %d member(s)', this.peerId, options.mesh, membership.members().length)
   }
 

@@ -68,6 +68,7 @@ export class Persister {
   private closed = false
   /** While load() applies what is on disk, the store's changes are not news to write back. */
   private loading = false
+  private tombstonesLoaded = 0
   readonly counts: PersistStatus = { pending: 0, written: 0, failures: 0, loaded: 0, nearLoaded: 0 }
 
   constructor (components: PersisterComponents, db: PersistDb) {
@@ -76,7 +77,7 @@ export class Persister {
     this.log = components.logger.forComponent('meshcache:persist')
   }
 
-  /** Reads every record back into the store, which must be empty (a start): entries and tombstones not expired. Corrupt records are skipped with a line; expired ones deleted. */
+  /** Reads every record back into the store, which must be empty (a start): entries and tombstones not expired; returns how many of them. Corrupt records are skipped with a line; expired ones deleted. */
   async load (): Promise<number> {
     const now = this.c.now()
     const gone: Uint8Array[] = []
@@ -97,7 +98,7 @@ export class Persister {
     if (skipped > 0) this.log.error('skipped %d records that do not decode', skipped)
     if (gone.length > 0) await this.db.batch(gone.map(key => ({ type: 'del' as const, key })))
     this.log('loaded %d entries and %d near copies, dropped %d expired records', this.counts.loaded, this.counts.nearLoaded, gone.length)
-    return this.counts.loaded
+    return this.counts.loaded + this.tombstonesLoaded
   }
 
   /** Applies records read from disk; returns how many did not decode. */
@@ -126,6 +127,7 @@ export class Persister {
         if (this.c.store.restoreEntry(keyspace, key, { value: record.value, version: record.version, expiresAt: record.expiresAt, staleAt: record.staleAt === 0 ? undefined : record.staleAt })) this.counts.loaded++
       } else {
         this.c.store.restoreTombstone(keyspace, key, record.version, record.expiresAt)
+        this.tombstonesLoaded++
       }
     }
     return skipped
