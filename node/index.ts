@@ -11,11 +11,15 @@ import { ErrorCodes, MeshCacheError, createCacheOn } from '../src/index.js'
 import { resolveOptions } from '../src/options.js'
 import { openStore } from './persist.js'
 import { useTextHash } from '../src/ownership/ids.js'
+import { useNativeUtf8 } from '../src/util/utf8.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
 
 export * from '../src/index.js'
 
 useTextHash(text => hash('sha256', text, 'buffer'))
+// Buffer's methods take any Uint8Array as `this`: no Buffer is made per call.
+const utf8Write = Buffer.prototype.utf8Write
+useNativeUtf8({ byteLength: text => Buffer.byteLength(text), write: (text, into, at, bytes) => { utf8Write.call(into, text, at, bytes) } })
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws']
 

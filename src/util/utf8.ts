@@ -5,7 +5,28 @@
  */
 const encoder = new TextEncoder()
 
+/** The platform's own UTF-8 (the Node entry gives Buffer's), used past NATIVE_FROM characters. */
+export interface NativeUtf8 {
+  byteLength: (text: string) => number
+  /** Writes `text`, `bytes` long in UTF-8, at `at`. */
+  write: (text: string, into: Uint8Array, at: number, bytes: number) => void
+}
+
+/**
+ * Below this, the loops here beat a call into native code; above, Buffer's
+ * native UTF-8 wins: 81 characters cost 0.29 µs here and 0.14 µs in Buffer
+ * (and a value's JSON text is usually longer).
+ */
+const NATIVE_FROM = 40
+let native: NativeUtf8 | undefined
+
+/** Installs the platform's UTF-8 for long strings: lone surrogates must become U+FFFD, as here. */
+export function useNativeUtf8 (codec: NativeUtf8 | undefined): void {
+  native = codec
+}
+
 export function utf8Length (text: string): number {
+  if (native !== undefined && text.length >= NATIVE_FROM) return native.byteLength(text)
   let bytes = text.length
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -18,7 +39,9 @@ export function utf8Length (text: string): number {
 
 /** Writes `text` at `at`; `bytes` is its utf8Length, and `into` has room for it. */
 export function writeUtf8 (text: string, bytes: number, into: Uint8Array, at: number): void {
-  if (bytes === text.length) {
+  if (native !== undefined && text.length >= NATIVE_FROM) {
+    native.write(text, into, at, bytes)
+  } else if (bytes === text.length) {
     for (let i = 0; i < bytes; i++) into[at + i] = text.charCodeAt(i)
   } else {
     encoder.encodeInto(text, into.subarray(at, at + bytes))
