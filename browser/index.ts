@@ -7,7 +7,6 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { ErrorCodes, MeshCacheError, createCacheOn } from '../src/index.js'
 import { resolveOptions } from '../src/options.js'
 import { handOffOnPageHide } from './page-lifecycle.js'
-import { openTabStore } from './persist.js'
 import { waitForRelayAddress } from './reservation.js'
 import { upgradeToWebRTC } from './webrtc-upgrade.js'
 import type { CacheOptions, MeshCache } from '../src/index.js'
@@ -43,7 +42,8 @@ export async function createCache (options: BrowserCacheOptions = {}): Promise<M
   // Options are checked before a store is taken: a bad one leaves nothing behind.
   const { persist, mesh } = resolveOptions(rest)
   if (persist !== undefined && persist !== true) throw new MeshCacheError(ErrorCodes.INVALID_OPTION, 'a browser peer persists to IndexedDB: persist: true (persist: { path } is for Node)')
-  const opened = persist === true ? await openTabStore(mesh, logger) : undefined
+  // Loaded only when asked for: level and IndexedDB's code are 36 kB of gzip that a tab without persist does not fetch.
+  const opened = persist === true ? await (await import('./persist.js')).openTabStore(mesh, logger) : undefined
   return createCacheOn({
     options: () => {
       const privateAddrs = privateBootstrap(rest.bootstrap ?? [], log)
