@@ -1,5 +1,6 @@
 import Fastify from 'fastify'
 import { isMeshCacheError } from '../src/index.js'
+import { decodeValue, jsonTextOf } from '../src/values.js'
 import type { Keyspace, MeshCache, Value } from '../src/index.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
@@ -28,8 +29,9 @@ export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): 
   // stays valid (every call on it checks the cache is running), so one per
   // name serves every request. Bounded: names come from clients.
   const handles = new Map<string, Keyspace>()
-  const space = (keyspace: unknown): MeshCache | Keyspace => {
-    if (keyspace === undefined || keyspace === null || keyspace === '') return cache
+  const defaultSpace = cache.keyspace('default')
+  const space = (keyspace: unknown): Keyspace => {
+    if (keyspace === undefined || keyspace === null || keyspace === '') return defaultSpace
     if (typeof keyspace !== 'string') throw badRequest('"keyspace" must be a string', 'ERR_INVALID_OPTION')
     let handle = handles.get(keyspace)
     if (handle === undefined) {
@@ -67,11 +69,23 @@ export function createHttpApi (cache: MeshCache, options: HttpApiOptions = {}): 
 
   app.get('/', async () => ({}))
 
+  // A JSON value is stored as its JSON text: the answer is that text between
+  // two ends, with no parse and no stringify (each cost bare fastify 10% of
+  // its GETs, measured). The same bytes the schema would write.
+  const nodeEnd = Buffer.from(`,"node":${JSON.stringify(node)}}`)
   app.get('/api', withData, async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     const key = requireKey(req.query.key)
-    const data = await space(req.query.keyspace).get(key)
-    if (data === undefined) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
-    return { key, data: toJson(data), node }
+    const encoded = await space(req.query.keyspace).getEncoded(key)
+    if (encoded === undefined) return reply.code(404).send({ error: 'not found', code: 'ERR_NOT_FOUND', key })
+    const text = jsonTextOf(encoded)
+    if (text === undefined) return { key, data: toJson(decodeValue(encoded)), node }
+    const start = `{"key":${JSON.stringify(key)},"data":`
+    const startLength = Buffer.byteLength(start)
+    const body = Buffer.allocUnsafe(startLength + text.byteLength + nodeEnd.byteLength)
+    body.write(start, 0, startLength, 'utf8')
+    body.set(text, startLength)
+    body.set(nodeEnd, startLength + text.byteLength)
+    return reply.type('application/json; charset=utf-8').send(body)
   })
 
   app.post('/api', withData, async (req: FastifyRequest<{ Body: unknown }>) => {

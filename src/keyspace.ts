@@ -81,6 +81,27 @@ export class Keyspace {
   }
 
   /**
+   * get, without decoding: the value as stored (a tag byte, then JSON text or
+   * the bytes; values.ts), a copy, for a server that sends it on as it is
+   * (the HTTP API). Counts a hit or a miss, as get.
+   */
+  async getEncoded (key: string): Promise<Uint8Array | undefined> {
+    this.guard()
+    const held = this.local.readEncoded(key)
+    if (held !== undefined) {
+      this.counters.hits++
+      return held
+    }
+    const owners = this.c.view.owners(this.name, key)
+    const local = this.c.get.local(this.name, key, owners)
+    const entry = await this.c.get.fetch(this.name, key, local, owners)
+    const readable = entry != null && isFresh(entry, this.c.now()) ? entry : undefined
+    if (readable === undefined) this.c.counters.misses++
+    else this.c.counters.hits++
+    return readable?.value
+  }
+
+  /**
    * Synchronous: this peer's entry while it owns the key, else a fresh near
    * copy, else undefined. Never asks the network; counts a hit or a miss.
    * Once the cache stops, read throws ERR_CLOSED itself (LocalTier.close).

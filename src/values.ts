@@ -110,6 +110,11 @@ export function decodeCached (bytes: Uint8Array): Value {
 
 const primitives = new WeakMap<Uint8Array, Value>()
 
+/** The JSON text of an encoded JSON value, as UTF-8 (a view, no copy); undefined for bytes or a miss marker. */
+export function jsonTextOf (encoded: Uint8Array): Uint8Array | undefined {
+  return encoded[0] === TAG_JSON ? encoded.subarray(1) : undefined
+}
+
 export function decodeValue (bytes: Uint8Array): Value {
   if (bytes[0] === TAG_BYTES) return bytes.slice(1)
   if (bytes[0] === TAG_JSON) {

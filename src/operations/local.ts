@@ -91,6 +91,30 @@ export class LocalReads {
     return this.lookUp(key)
   }
 
+  /**
+   * read, without the decode: a copy of the stored bytes (a tag, then JSON
+   * text or the bytes), for a caller that sends them on as they are (the
+   * HTTP API); undefined when it must ask, or when the entry is one that is
+   * checked on every read (stale-while-revalidate). A key not remembered yet
+   * is looked up, and so remembered, first.
+   */
+  readEncoded (key: string): Uint8Array | undefined {
+    let bytes = this.heldBytes(this.remembered.get(key))
+    if (bytes === undefined && this.lookUp(key) !== undefined) bytes = this.heldBytes(this.remembered.get(key))
+    // A copy: the store's view is good only until its next write, which an await lets in.
+    return bytes?.slice()
+  }
+
+  /** A remembered entry's bytes while it still holds, checked as read checks it. */
+  private heldBytes (known: Remembered | undefined): Uint8Array | undefined {
+    if (known === undefined) return undefined
+    const table = known.table
+    if (table === undefined) return this.near.hit(known.copy!) ? known.copy!.value : undefined
+    if (!table.current(known.slot, known.generation) || (known.expiresAt !== 0 && known.expiresAt <= this.now())) return undefined
+    table.use(known.slot)
+    return table.view(known.slot)
+  }
+
   private lookUp (key: string): Value | undefined {
     if (this.closed()) throw new MeshCacheError(ErrorCodes.CLOSED, 'the cache is stopped')
     checkKey(key)

@@ -62,6 +62,16 @@ describe('HTTP API of one peer', () => {
     expect(answer.status).toBeLessThan(500)
   })
 
+  it('GET /api answers with exactly the bytes JSON.stringify gives, for keys and values that need escapes', async () => {
+    for (const [key, data] of [['quo"te\\back', { text: 'line\nbreak "quoted" ключ 😀', n: -1.5e-7 }], ['ключ/😀', ['a', null, true, 0]], ['plain', 'just a string']] as const) {
+      await served.cache.set(key, data)
+      const got = await call(base, 'GET', `/api?key=${encodeURIComponent(key)}`)
+      expect(got.status).toBe(200)
+      expect(got.type).toBe('application/json; charset=utf-8')
+      expect(got.text).toBe(JSON.stringify({ key, data, node }))
+    }
+  })
+
   it('GET /api of an absent key is a 404 JSON with ERR_NOT_FOUND', async () => {
     const answer = await call(base, 'GET', '/api?key=never-written')
     expectClientError(answer, 404, 'ERR_NOT_FOUND')

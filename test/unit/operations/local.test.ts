@@ -108,4 +108,21 @@ describe('LocalReads', () => {
     expect(() => reads.read('')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }))
     expect(() => reads.read(7 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }))
   })
+
+  it('readEncoded gives a copy of the stored bytes, follows writes, and serves near copies alike', () => {
+    const { reads, write, c, view, clock } = setup()
+    expect(reads.readEncoded('k')).toBeUndefined()
+    write('k', { a: 1 }, 1n)
+    const first = reads.readEncoded('k')!
+    expect(first).toEqual(encodeValue({ a: 1 }, 1024))
+    write('k', { a: 22 }, 2n) // same length: written over the old record
+    expect(first).toEqual(encodeValue({ a: 1 }, 1024))
+    expect(reads.readEncoded('k')).toEqual(encodeValue({ a: 22 }, 1024))
+    c.store.remove('ks', 'k', 3n)
+    expect(reads.readEncoded('k')).toBeUndefined()
+    view.own(['other'], 'n')
+    c.near.set('ks', 'n', { value: encodeValue('near', 1024), version: 4n, expiresAt: 0, owner: 'other', fetchedAt: clock.now })
+    expect(reads.readEncoded('n')).toEqual(encodeValue('near', 1024))
+    expect(reads.readEncoded('n')).toEqual(encodeValue('near', 1024))
+  })
 })
