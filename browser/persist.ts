@@ -30,7 +30,7 @@ export async function openTabStore (mesh: string, logger: ComponentLogger): Prom
     put: async (key, value) => { await level.put(key, value) },
     batch: async operations => { await level.batch(operations) },
     clear: async range => { await level.clear(range) },
-    iterator: () => level.iterator(),
+    iterator: options => level.iterator(options),
     // The slot goes with the database: whoever closes it (a refusal here, or the cache's stop) frees it.
     close: async () => { try { await level.close() } finally { slot.release() } }
   }

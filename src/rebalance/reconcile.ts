@@ -57,12 +57,7 @@ export async function reconcile (c: Omit<PushComponents, 'settings'>, state: Reb
 async function sendTombstones (c: Omit<PushComponents, 'settings'>, log: Logger, failed: Set<string>): Promise<void> {
   const byPeer = new Map<string, Deleted[]>()
   for (const [keyspace, key, { version }] of c.store.tombstones()) {
-    for (const owner of c.view.owners(keyspace, key)) {
-      if (owner === c.self) continue
-      let list = byPeer.get(owner)
-      if (list === undefined) byPeer.set(owner, list = [])
-      list.push({ keyspace, key, version })
-    }
+    for (const owner of c.view.owners(keyspace, key)) if (owner !== c.self) addTarget(byPeer, owner, { keyspace, key, version })
   }
   await Promise.all([...byPeer].map(async ([peer, deleted]) => {
     if (!await sendDeletes(c.requests, log, peer, deleted)) failed.add(peer)

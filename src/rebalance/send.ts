@@ -7,10 +7,11 @@ import type { Logger } from '@libp2p/interface'
 /** Entries to send, by receiving peer. */
 export type Targets = Map<string, Entry[]>
 
-export function addTarget (targets: Targets, peer: string, entry: Entry): void {
+/** Adds an item to a peer's list (entries for HANDOFF, deletes for DELETE). */
+export function addTarget<T> (targets: Map<string, T[]>, peer: string, item: T): void {
   const list = targets.get(peer)
-  if (list == null) targets.set(peer, [entry])
-  else list.push(entry)
+  if (list == null) targets.set(peer, [item])
+  else list.push(item)
 }
 
 /** Sends entries in bounded HANDOFF frames; true when every frame was acknowledged. */

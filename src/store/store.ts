@@ -168,20 +168,15 @@ export class Store {
       if (t !== undefined && entry.version <= t.version) return false
     }
     const budget = s?.maxBytes ?? this.#defaultMaxBytes
-    if ((entry.expiresAt !== 0 && entry.expiresAt <= now) || entrySize(key, entry) > budget) {
+    if (!storable(key, entry, budget, now)) {
       if (slot !== NONE) s?.table.delete(slot)
       this.#bury(keyspace, key, entry.version, now)
       this.#onChange?.(keyspace, key)
       return false
     }
-    if (s === undefined) {
-      s = newSpace(budget, false)
-      this.#spaces.set(keyspace, s)
-    }
+    s = this.#spaceFor(keyspace, s, budget)
     this.#expire(s, now)
-    const stored = s.table.put(key, slot, entry.value, high, low, entry.expiresAt, entry.staleAt)
-    evict(s, stored, keyspace, this.#onChange)
-    if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, stored, s.table)
+    this.#put(keyspace, s, key, slot, entry, high, low)
     this.#onChange?.(keyspace, key)
     return true
   }
@@ -246,17 +241,10 @@ export class Store {
    * is expired or larger than its keyspace's budget.
    */
   restoreEntry (keyspace: string, key: string, entry: StoredEntry): boolean {
-    const now = this.#now()
-    let s = this.#spaces.get(keyspace)
+    const s = this.#spaces.get(keyspace)
     const budget = s?.maxBytes ?? this.#defaultMaxBytes
-    if ((entry.expiresAt !== 0 && entry.expiresAt <= now) || entrySize(key, entry) > budget) return false
-    if (s === undefined) {
-      s = newSpace(budget, false)
-      this.#spaces.set(keyspace, s)
-    }
-    const stored = s.table.put(key, NONE, entry.value, versionHigh(entry.version), versionLow(entry.version), entry.expiresAt, entry.staleAt)
-    evict(s, stored, keyspace, this.#onChange)
-    if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, stored, s.table)
+    if (!storable(key, entry, budget, this.#now())) return false
+    this.#put(keyspace, this.#spaceFor(keyspace, s, budget), key, NONE, entry, versionHigh(entry.version), versionLow(entry.version))
     return true
   }
 
@@ -375,6 +363,21 @@ export class Store {
     })
   }
 
+  /** The keyspace's space, made (with the default budget) on its first entry. */
+  #spaceFor (keyspace: string, s: Space | undefined, budget: number): Space {
+    if (s !== undefined) return s
+    const made = newSpace(budget, false)
+    this.#spaces.set(keyspace, made)
+    return made
+  }
+
+  /** Writes the entry into `slot` (NONE: a new one), evicts down to the budget and schedules its expiry. */
+  #put (keyspace: string, s: Space, key: string, slot: number, entry: StoredEntry, high: number, low: number): void {
+    const stored = s.table.put(key, slot, entry.value, high, low, entry.expiresAt, entry.staleAt)
+    evict(s, stored, keyspace, this.#onChange)
+    if (entry.expiresAt !== 0) s.deadlines.push(entry.expiresAt, stored, s.table)
+  }
+
   #tombstone (keyspace: string, key: string, now: number): Tombstone | undefined {
     if (this.#tombstones.size === 0) return undefined
     const id = tombstoneId(keyspace, key)
@@ -416,6 +419,11 @@ function liveSlot (table: Table, key: string, now: number): number {
     return NONE
   }
   return slot
+}
+
+/** Neither expired already nor larger than the whole budget. */
+function storable (key: string, entry: StoredEntry, budget: number, now: number): boolean {
+  return (entry.expiresAt === 0 || entry.expiresAt > now) && entrySize(key, entry) <= budget
 }
 
 function entryAt (table: Table, slot: number): StoredEntry {
